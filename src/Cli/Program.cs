@@ -1,3 +1,3 @@
-using static TorchSharp.torch;
+using PerceptionEncoder.Cli.Infrastructure;
 
-Console.WriteLine(ones(2, 2).sum().item<float>());
+return PeCli.Run(args);

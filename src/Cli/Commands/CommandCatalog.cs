@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace PerceptionEncoder.Cli.Commands;
+
+/// <summary>Every subcommand of <c>pe</c>, in the order <c>pe --help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
