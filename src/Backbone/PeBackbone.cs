@@ -108,11 +108,13 @@ public sealed class PeBackbone : IFeatureBackbone
         var tokens = Model.ForwardLayers(images, resolved, out int rows, out int columns);
         long b = images.shape[0], c = Width;
         int prefix = Config.PrefixTokens;
-        var maps = tokens.Select(t => t.narrow(1, prefix, (long)rows * columns) // [B, T, C] -> [B, N, C]
-            .view(b, rows, columns, c).permute(0, 3, 1, 2) // -> [B, h, w, C] -> [B, C, h, w]
-            .contiguous().to(ScalarType.Float32).MoveToOuterDisposeScope()).ToList();
+        // One copy per output, converting to float32 and reordering at once.
+        var maps = tokens.Select(t => empty([b, c, rows, columns], dtype: ScalarType.Float32, device: t.device)
+            .copy_(t.narrow(1, prefix, (long)rows * columns) // [B, T, C] -> [B, N, C]
+                .view(b, rows, columns, c).permute(0, 3, 1, 2)) // -> [B, h, w, C] -> [B, C, h, w]
+            .MoveToOuterDisposeScope()).ToList();
         List<Tensor>? classTokens = HasClassToken
-            ? [.. tokens.Select(t => t.select(1, 0).to(ScalarType.Float32).clone().MoveToOuterDisposeScope())] // [B, T, C] -> [B, C]
+            ? [.. tokens.Select(t => empty([b, c], dtype: ScalarType.Float32, device: t.device).copy_(t.select(1, 0)).MoveToOuterDisposeScope())] // [B, T, C] -> [B, C]
             : null;
         return new FeatureMaps(resolved, maps, classTokens);
     }
