@@ -4,7 +4,6 @@ using PerceptionEncoder.Eval.Coco;
 using PerceptionEncoder.Eval.Formats.Coco;
 using PerceptionEncoder.Eval.Numerics;
 using PerceptionEncoder.Testing;
-using Xunit;
 
 namespace PerceptionEncoder.Eval.Tests.Coco;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using PerceptionEncoder.Eval.Formats.Coco;
 using PerceptionEncoder.Eval.Masks;
 using PerceptionEncoder.Testing;
-using Xunit;
 
 namespace PerceptionEncoder.Eval.Tests.Coco;
 
