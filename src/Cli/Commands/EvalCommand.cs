@@ -10,6 +10,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate results with the reference protocols: COCO detection (bbox, segm), NYU depth, DAVIS 2017.");
         command.Subcommands.Add(EvalCocoCommand.Create());
         command.Subcommands.Add(EvalNyuCommand.Create());
+        command.Subcommands.Add(EvalDavisCommand.Create());
         return command;
     }
 }
