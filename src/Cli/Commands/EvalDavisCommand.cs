@@ -4,6 +4,7 @@ using System.Text;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Eval.Davis;
 using PerceptionEncoder.Eval.Formats.Davis;
+using PerceptionEncoder.Eval.Numerics;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -47,12 +48,13 @@ internal static class EvalDavisCommand
         text.Append(CultureInfo.InvariantCulture, $"--------------------------- Global results for {result.Set} ---------------------------\n");
         foreach (var (name, _) in result.Global) text.Append(CultureInfo.InvariantCulture, $"{name,10}");
         text.Append('\n');
-        foreach (var (_, value) in result.Global) text.Append(CultureInfo.InvariantCulture, $"{value,10:F3}");
+        foreach (var (_, value) in result.Global) text.Append(NumpyCompat.FormatFixed(value, 3).PadLeft(10));
         text.Append(CultureInfo.InvariantCulture, $"\n\n---------- Per sequence results for {result.Set} ----------\n");
         int width = Math.Max(8, result.Objects.Max(o => o.Name.Length));
         text.Append("Sequence".PadRight(width)).Append("  J-Mean  F-Mean\n");
         foreach (var o in result.Objects)
-            text.Append(o.Name.PadRight(width)).Append(CultureInfo.InvariantCulture, $"  {o.JStatistics.Mean,6:F3}  {o.FStatistics.Mean,6:F3}\n");
+            text.Append(o.Name.PadRight(width)).Append("  ").Append(NumpyCompat.FormatFixed(o.JStatistics.Mean, 3).PadLeft(6))
+                .Append("  ").Append(NumpyCompat.FormatFixed(o.FStatistics.Mean, 3).PadLeft(6)).Append('\n');
         return text.ToString();
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Eval.Nyu;
+using PerceptionEncoder.Eval.Numerics;
 using PerceptionEncoder.Imaging;
 
 namespace PerceptionEncoder.Cli.Commands;
@@ -63,7 +64,7 @@ internal static class EvalNyuCommand
         text.Append(CultureInfo.InvariantCulture, $"NYU depth: {result.Count} image(s), {crop}, valid GT in ({options.MinDepth}, {options.MaxDepth}) m, {result.Mean.ValidPixels} pixels\n");
         foreach (string name in DepthMetrics.Names) text.Append(CultureInfo.InvariantCulture, $"{name,10}");
         text.Append('\n');
-        foreach (double v in result.Mean.Values) text.Append(CultureInfo.InvariantCulture, $"{v,10:F4}");
+        foreach (double v in result.Mean.Values) text.Append(NumpyCompat.FormatFixed(v, 4).PadLeft(10));
         text.Append('\n');
         return text.ToString();
     }
