@@ -19,6 +19,7 @@ public static class EvalBench
     {
         if (args.Length >= 1 && args[0] == "--child") return Child(args[1..]);
         if (args.Length >= 1 && args[0] == "--phases") return Phases(args[1], args[2]);
+        if (args.Length >= 1 && args[0] == "--davis-phases") return DavisPhases(args[1]);
         string work = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "pe-bench-eval");
         int repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
         string cocoDir = Path.Combine(work, "coco");
@@ -35,6 +36,19 @@ public static class EvalBench
         var (childSeconds, childPeak) = RunChild(cocoArgs);
         long bytes = new FileInfo(gtPath).Length + new FileInfo(dtPath).Length;
 
+        string davisDir = Path.Combine(work, "davis");
+        if (!File.Exists(Path.Combine(davisDir, "DAVIS", "ImageSets", "2017", "val.txt")))
+        {
+            var sw = Stopwatch.StartNew();
+            EvalBenchData.WriteDavisCase(Path.Combine(davisDir, "DAVIS"), Path.Combine(davisDir, "results"));
+            Console.Error.WriteLine($"eval bench: wrote the DAVIS case in {sw.Elapsed.TotalSeconds:F1} s");
+        }
+        string[] davisArgs = ["eval", "davis", "--davis-root", Path.Combine(davisDir, "DAVIS"), "--results", Path.Combine(davisDir, "results"), "--out", Path.Combine(davisDir, "out")];
+        string davisTable = "";
+        double davisSeconds = BenchUtil.BestSeconds(() => davisTable = RunCli(davisArgs), repeats);
+        var (davisChildSeconds, davisChildPeak) = RunChild(davisArgs);
+        const int objects = 10, frames = 50, evaluatedFrames = 48;
+
         var text = new StringBuilder();
         text.AppendLine("## Evaluators (suite `eval`)");
         text.AppendLine();
@@ -50,6 +64,22 @@ public static class EvalBench
         text.AppendLine("Summary printed by the run:");
         text.AppendLine("```");
         text.Append(summary);
+        text.AppendLine("```");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"DAVIS case (seeded generator `EvalBenchData.WriteDavisCase`, seed 7): 3 sequences x {frames} frames at 854x480, {objects} objects in all (3+3+4), palette PNGs; {evaluatedFrames} frames per sequence are evaluated (first and last skipped).");
+        text.AppendLine();
+        text.AppendLine("| implementation | whole `pe eval davis` (PNG decoding, J, F, CSVs) | per object-frame (/ 10 x 50) | peak RSS |");
+        text.AppendLine("| --- | --- | --- | --- |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ours, in-process, best of {repeats} | **{davisSeconds:F2} s** | {davisSeconds * 1000 / (objects * frames):F2} ms | |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ours, fresh process (JIT included) | {davisChildSeconds:F2} s | {davisChildSeconds * 1000 / (objects * frames):F2} ms | {davisChildPeak:F0} MiB |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| davis2017-evaluation (official, Python), same shape (issue 3, measured earlier on this machine, not re-run) | {DavisOfficialSeconds} s | {DavisOfficialSeconds * 1000 / (objects * frames):F1} ms | |");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Speed-up against the quoted baselines: COCO {PycocotoolsSeconds / cocoSeconds:F0}x pycocotools and {FasterCocoEvalSeconds / cocoSeconds:F1}x faster_coco_eval (their figures exclude JSON loading, ours include it); DAVIS {DavisOfficialSeconds / davisSeconds:F1}x.");
+        text.AppendLine();
+        text.AppendLine("Global DAVIS table printed by the run:");
+        text.AppendLine("```");
+        text.Append(string.Join('\n', davisTable.Split('\n').Take(3)));
+        text.AppendLine();
         text.AppendLine("```");
         Console.WriteLine(text.ToString());
         return 0;
@@ -88,6 +118,29 @@ public static class EvalBench
             double t3 = sw.Elapsed.TotalSeconds; process.Refresh(); var cpu3 = process.TotalProcessorTime;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"gt load {t1:F3} s (cpu {(cpu1 - cpu0).TotalSeconds:F3}), dt load {t2 - t1:F3} s (cpu {(cpu2 - cpu1).TotalSeconds:F3}), evaluate {t3 - t2:F3} s (cpu {(cpu3 - cpu2).TotalSeconds:F3}); AP {result.Stats[0]:R}"));
+        }
+        return 0;
+    }
+
+    /// <summary>CPU time of PNG decoding and of the J/F computation on one DAVIS frame, single-threaded.</summary>
+    private static int DavisPhases(string folder)
+    {
+        string gtPath = Path.Combine(folder, "DAVIS", "Annotations", "480p", "bench-seq-2", "00010.png");
+        string resPath = Path.Combine(folder, "results", "bench-seq-2", "00010.png");
+        var gt = PerceptionEncoder.Imaging.Png.ReadIndexed(gtPath);
+        var res = PerceptionEncoder.Imaging.Png.ReadIndexed(resPath);
+        var j = new double[4];
+        var f = new double[4];
+        for (int round = 0; round < 3; round++)
+        {
+            var process = Process.GetCurrentProcess();
+            var c0 = process.TotalProcessorTime;
+            for (int i = 0; i < 20; i++) PerceptionEncoder.Imaging.Png.ReadIndexed(gtPath);
+            process.Refresh(); var c1 = process.TotalProcessorTime;
+            for (int i = 0; i < 20; i++) PerceptionEncoder.Eval.Davis.DavisMeasures.Frame(gt.Pixels, res.Pixels, gt.Height, gt.Width, 4, j, f);
+            process.Refresh(); var c2 = process.TotalProcessorTime;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"png decode {(c1 - c0).TotalMilliseconds / 20:F2} ms, frame J/F (4 objects) {(c2 - c1).TotalMilliseconds / 20:F2} ms; J {j[0]:F3} F {f[0]:F3}"));
         }
         return 0;
     }
