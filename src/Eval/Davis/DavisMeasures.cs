@@ -171,7 +171,7 @@ public static class DavisMeasures
         }
 
         /// <summary>|points ∩ dilate(centres)|.</summary>
-            public int CountCovered(List<int> points, List<int> centres)
+        public int CountCovered(List<int> points, List<int> centres)
         {
             int id = ++_id;
             int radius = _halfWidth.Length / 2;
