@@ -1,0 +1,82 @@
+using static TorchSharp.torch;
+
+namespace PerceptionEncoder.Heads.Tracking;
+
+/// <summary>
+/// Precomputed features, one safetensors file per frame as <c>pe features</c> writes them: a <c>layer_&lt;i&gt;</c>
+/// tensor [C, h, w]. Frames are taken in file-name order; every header is checked up front so that a bad file is
+/// reported before anything is written.
+/// </summary>
+public sealed class FeatureFileSource : IFrameFeatureSource
+{
+    private readonly IReadOnlyList<string> _files;
+    private readonly string _tensorName;
+
+    /// <param name="files">The frames' feature files, in frame order.</param>
+    /// <param name="layer">The block whose <c>layer_&lt;i&gt;</c> tensor to use (0-based); null: the files must hold exactly one.</param>
+    public FeatureFileSource(IReadOnlyList<string> files, int? layer = null)
+    {
+        if (files.Count == 0) throw new ArgumentException("no feature files given.");
+        _files = files;
+        FrameIds = files.Select(Path.GetFileNameWithoutExtension).Select(s => s!).ToArray();
+        var first = Safetensors.ReadHeader(files[0]);
+        _tensorName = ChooseTensor(files[0], first, layer);
+        long[]? shape = null;
+        foreach (string file in files)
+        {
+            var entries = file == files[0] ? first : Safetensors.ReadHeader(file);
+            if (!entries.TryGetValue(_tensorName, out var entry))
+                throw new InvalidDataException($"{file}: no tensor '{_tensorName}' (has {string.Join(", ", entries.Keys)}).");
+            if (entry.Shape.Length != 3 || entry.Shape.Any(d => d == 0))
+                throw new InvalidDataException($"{file}: tensor '{_tensorName}' has shape [{string.Join(", ", entry.Shape)}]; expected [C, h, w].");
+            shape ??= entry.Shape;
+            if (!entry.Shape.SequenceEqual(shape))
+                throw new InvalidDataException(
+                    $"{file}: tensor '{_tensorName}' has shape [{string.Join(", ", entry.Shape)}] but {files[0]} has " +
+                    $"[{string.Join(", ", shape)}]; all frames of a video must have the same size.");
+        }
+        Shape = ((int)shape![0], (int)shape[1], (int)shape[2]);
+    }
+
+    /// <summary>The <c>*.safetensors</c> files of a folder, sorted by name (ordinal).</summary>
+    public static FeatureFileSource FromDirectory(string directory, int? layer = null)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: feature folder not found.");
+        var files = Directory.EnumerateFiles(directory, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new InvalidDataException($"{directory}: no .safetensors feature files.");
+        return new FeatureFileSource(files, layer);
+    }
+
+    public IReadOnlyList<string> FrameIds { get; }
+
+    /// <summary>Unknown: taken from the first mask.</summary>
+    public (int Height, int Width)? OriginalSize => null;
+
+    /// <summary>(C, h, w) of every frame.</summary>
+    public (int Channels, int Height, int Width) Shape { get; }
+
+    /// <summary>The name of the tensor read from every file.</summary>
+    public string TensorName => _tensorName;
+
+    public Tensor Features(int index) => Safetensors.ReadFloat32(_files[index], _tensorName);
+
+    public void Dispose() { }
+
+    private static string ChooseTensor(string file, IReadOnlyDictionary<string, Safetensors.Entry> entries, int? layer)
+    {
+        if (layer is { } l)
+        {
+            string name = $"layer_{l}";
+            return entries.ContainsKey(name) ? name
+                : throw new InvalidDataException($"{file}: no tensor '{name}' (has {string.Join(", ", entries.Keys)}).");
+        }
+        var layers = entries.Keys.Where(k => k.StartsWith("layer_", StringComparison.Ordinal)).ToArray();
+        return layers.Length switch
+        {
+            1 => layers[0],
+            0 => throw new InvalidDataException($"{file}: no layer_<i> tensor (has {string.Join(", ", entries.Keys)})."),
+            _ => throw new InvalidDataException(
+                $"{file}: holds several layers ({string.Join(", ", layers)}); choose one with --layer."),
+        };
+    }
+}
