@@ -39,12 +39,17 @@ public sealed class FeatureFileSource : IFrameFeatureSource
     }
 
     /// <summary>The <c>*.safetensors</c> files of a folder, sorted by name (ordinal).</summary>
-    public static FeatureFileSource FromDirectory(string directory, int? layer = null)
+    public static FeatureFileSource FromDirectory(string directory, int? layer = null) => new(ListFiles(directory), layer);
+
+    /// <summary>The <c>*.safetensors</c> files of a folder sorted by name (ordinal); at least one.</summary>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="InvalidDataException">No feature file in it.</exception>
+    public static string[] ListFiles(string directory)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: feature folder not found.");
-        var files = Directory.EnumerateFiles(directory, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new InvalidDataException($"{directory}: no .safetensors feature files.");
-        return new FeatureFileSource(files, layer);
+        var files = Directory.EnumerateFiles(directory, "*.safetensors")
+            .Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
+        return files.Length > 0 ? files : throw new InvalidDataException($"{directory}: no .safetensors feature files.");
     }
 
     public IReadOnlyList<string> FrameIds { get; }
