@@ -36,12 +36,14 @@ internal static class TrackCommand
         var temperature = new Option<double>("--temperature") { Description = "Affinity temperature: exp(cos / T).", DefaultValueFactory = _ => 0.1 };
         var shortSide = new Option<int>("--short-side") { Description = "Frames are resized so that their short side is this.", DefaultValueFactory = _ => 480 };
         var longMultiple = new Option<int>("--long-side-multiple") { Description = "The long side is floored to a multiple of this.", DefaultValueFactory = _ => 64 };
+        var dtype = new Option<string>("--dtype") { Description = "Backbone compute dtype: fp32, or bf16 (faster on CPUs with bf16 support; features differ slightly).", DefaultValueFactory = _ => "fp32" };
+        dtype.AcceptOnlyFromAmong("fp32", "bf16");
         var patch = new Option<int?>("--patch") { Description = "Upsampling factor from the feature grid (default: the backbone's patch size, else 16)." };
 
         var command = new Command("track", "Video object segmentation by label propagation on frozen features (the DAVIS 2017 protocol of DINO); writes DAVIS results.")
         {
             checkpoint, config, layer, features, output, davisRoot, set, year, resolution, sequences, firstMask, frames, name,
-            topK, context, radius, temperature, shortSide, longMultiple, patch,
+            topK, context, radius, temperature, shortSide, longMultiple, dtype, patch,
         };
         command.Validators.Add(r =>
         {
@@ -51,8 +53,8 @@ internal static class TrackCommand
                 r.AddError("give exactly one source of features: --checkpoint FILE or --features DIR.");
             if (hasDavis == hasMask)
                 r.AddError("give exactly one of --davis-root DIR (a dataset) or --first-mask FILE.png (one video).");
-            if (r.GetValue(config) != null && !hasCheckpoint)
-                r.AddError("--config applies to --checkpoint.");
+            if ((r.GetValue(config) != null || r.GetResult(dtype) is { Implicit: false }) && !hasCheckpoint)
+                r.AddError("--config and --dtype apply to --checkpoint.");
             if (hasMask && (r.GetValue(sequences) != null || r.GetResult(set) is { Implicit: false }))
                 r.AddError("--set and --sequences apply to --davis-root.");
             if (r.GetValue(frames) != null && !(hasCheckpoint && hasMask))
@@ -80,7 +82,7 @@ internal static class TrackCommand
             string outDir = parse.GetValue(output)!;
 
             using var backbone = parse.GetValue(checkpoint) is { } checkpointPath
-                ? LoadBackbone(checkpointPath, parse.GetValue(config), device)
+                ? LoadBackbone(checkpointPath, parse.GetValue(config), parse.GetValue(dtype)!, device)
                 : null;
             int patchSize = parse.GetValue(patch) ?? backbone?.PatchSize ?? DefaultPatch;
             if (patchSize < 1) throw new CliUsageException($"--patch must be positive (got {patchSize}).");
@@ -170,6 +172,7 @@ internal static class TrackCommand
     private static string FolderName(string directory) =>
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
 
-    private static IFeatureBackbone LoadBackbone(string checkpointPath, string? config, TorchSharp.torch.Device device) =>
-        throw new CliUsageException("--checkpoint: the PE backbone is not in this build yet; use --features DIR.");
+    private static IFeatureBackbone LoadBackbone(string checkpointPath, string? config, string dtype, TorchSharp.torch.Device device) =>
+        PeBackbone.Load(checkpointPath, config != null ? PeConfigs.Resolve(config) : null,
+            dtype == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32, device);
 }

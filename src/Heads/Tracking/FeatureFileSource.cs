@@ -1,3 +1,4 @@
+using PerceptionEncoder.Backbone.Checkpoints;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Heads.Tracking;
@@ -19,17 +20,19 @@ public sealed class FeatureFileSource : IFrameFeatureSource
         if (files.Count == 0) throw new ArgumentException("no feature files given.");
         _files = files;
         FrameIds = files.Select(Path.GetFileNameWithoutExtension).Select(s => s!).ToArray();
-        var first = Safetensors.ReadHeader(files[0]);
+        var first = ReadHeader(files[0]);
         _tensorName = ChooseTensor(files[0], first, layer);
         long[]? shape = null;
         foreach (string file in files)
         {
-            var entries = file == files[0] ? first : Safetensors.ReadHeader(file);
+            var entries = file == files[0] ? first : ReadHeader(file);
             if (!entries.TryGetValue(_tensorName, out var entry))
                 throw new InvalidDataException($"{file}: no tensor '{_tensorName}' (has {string.Join(", ", entries.Keys)}).");
-            if (entry.Shape.Length != 3 || entry.Shape.Any(d => d == 0))
+            if (entry.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+                throw new InvalidDataException($"{file}: tensor '{_tensorName}' is {entry.DType}; expected float32 (or bfloat16/float16) features.");
+            if (entry.Shape.Count != 3 || entry.Shape.Any(d => d == 0))
                 throw new InvalidDataException($"{file}: tensor '{_tensorName}' has shape [{string.Join(", ", entry.Shape)}]; expected [C, h, w].");
-            shape ??= entry.Shape;
+            shape ??= [.. entry.Shape];
             if (!entry.Shape.SequenceEqual(shape))
                 throw new InvalidDataException(
                     $"{file}: tensor '{_tensorName}' has shape [{string.Join(", ", entry.Shape)}] but {files[0]} has " +
@@ -63,11 +66,22 @@ public sealed class FeatureFileSource : IFrameFeatureSource
     /// <summary>The name of the tensor read from every file.</summary>
     public string TensorName => _tensorName;
 
-    public Tensor Features(int index) => Safetensors.ReadFloat32(_files[index], _tensorName);
+    public Tensor Features(int index)
+    {
+        using var stored = ReadHeader(_files[index]).TryGetValue(_tensorName, out var entry) ? entry.Load()
+            : throw new InvalidDataException($"{_files[index]}: no tensor '{_tensorName}'.");
+        return stored.to(ScalarType.Float32, copy: true);
+    }
 
     public void Dispose() { }
 
-    private static string ChooseTensor(string file, IReadOnlyDictionary<string, Safetensors.Entry> entries, int? layer)
+    private static Dictionary<string, StoredTensor> ReadHeader(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: feature file not found.", path);
+        return SafetensorsFormat.Read(path).Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    private static string ChooseTensor(string file, IReadOnlyDictionary<string, StoredTensor> entries, int? layer)
     {
         if (layer is { } l)
         {
