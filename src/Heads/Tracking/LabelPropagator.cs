@@ -12,9 +12,9 @@ namespace PerceptionEncoder.Heads.Tracking;
 /// <remarks>
 /// <para>Memory is constant in the video length: only the first frame and n context frames are held.</para>
 /// <para>
-/// The neighbourhood is exploited rather than masked: target tokens are processed in strips along the longer grid
-/// axis, and each strip is compared only with the source strips within the radius (the rest of a dense column would be
-/// multiplied by 0). The result equals the dense computation of the reference (every affinity outside the window is
+/// The neighbourhood is exploited rather than masked: target tokens are processed in tiles of strips along the longer
+/// grid axis, and each tile is compared only with the source strips within the radius (the rest of a dense column
+/// would be multiplied by 0); the window mask then restricts each token to its own square. The result equals the dense computation of the reference (every affinity outside the window is
 /// an exact 0 there, and such zeros only matter for the top-k when a window holds fewer than k candidates, where both
 /// keep every candidate); only the summation order differs.
 /// </para>
@@ -32,7 +32,7 @@ public sealed class LabelPropagator : IDisposable
     // Tokens in strip order (strip-major); [N, slots, C] and [N, slots, K].
     private readonly Tensor _features;
     private readonly Tensor _labels;
-    private readonly List<Tile> _tiles;
+    private readonly TilePlan _tiles;
     private int _propagated;
 
     /// <summary>Starts a video from its first frame.</summary>
@@ -98,9 +98,7 @@ public sealed class LabelPropagator : IDisposable
         var target = ToStripOrder(features.to(ScalarType.Float32)); // [N, C]
         target = F.normalize(target, p: 2, dim: 1, eps: 1e-12);
         int context = ContextSize;
-        var soft = empty([GridHeight * GridWidth, Classes], ScalarType.Float32); // [N, K]
-        foreach (var tile in _tiles)
-            PropagateTile(tile, target, context, soft);
+        var soft = PropagateTiles(target, context); // [N, K]
         var result = FromStripOrder(soft); // [N, K] -> [K, h, w]
 
         int slot = 1 + _propagated % _options.ContextFrames;
@@ -109,28 +107,42 @@ public sealed class LabelPropagator : IDisposable
         return result.MoveToOuterDisposeScope();
     }
 
-    private void PropagateTile(Tile tile, Tensor target, int context, Tensor soft)
+    /// <summary>
+    /// All tiles at once: one GEMM per tile into a shared [T, Q, S] buffer, then every elementwise step, the top-k
+    /// and the label product as single batched operations (few parallel regions: robust on a busy machine).
+    /// </summary>
+    private Tensor PropagateTiles(Tensor target, int context)
     {
-        using var scope = NewDisposeScope();
-        int b = _stripLength, queries = (tile.End - tile.Start) * b, sources = (tile.SourceEnd - tile.SourceStart) * b;
-        var query = target.narrow(0, tile.Start * b, queries); // [Q, C]
-        var sourceFeatures = _features.narrow(0, tile.SourceStart * b, sources).narrow(1, 0, context)
-            .reshape(sources * context, Channels); // [U, ctx, C] -> [U·ctx, C]
-        var affinity = query.mm(sourceFeatures.t()).div_(_options.Temperature).exp_(); // [Q, U·ctx]
-        if (tile.Window is { } window)
-            affinity.view(queries, sources, context).mul_(window.unsqueeze(2)); // [Q, U] -> [Q, U, 1]
+        var plan = _tiles;
+        int b = _stripLength, queries = plan.StripsPerTile * b, span = plan.SourceStrips * b, sources = span * context;
+        var affinity = empty([plan.Count, queries, sources], ScalarType.Float32); // [T, Q, S], S = U·ctx
+        for (int t = 0; t < plan.Count; t++)
+        {
+            using var tileScope = NewDisposeScope();
+            var query = target.narrow(0, plan.Starts[t] * b, queries); // [Q, C]
+            var sourceFeatures = _features.narrow(0, plan.SourceStarts[t] * b, span).narrow(1, 0, context)
+                .reshape(sources, Channels); // [U, ctx, C] -> [U·ctx, C] (a view once the context is full)
+            affinity[t].copy_(query.mm(sourceFeatures.t()));
+        }
+        affinity.div_(_options.Temperature).exp_();
+        if (plan.Window is { } window)
+            affinity.view(plan.Count, queries, span, context).mul_(window.unsqueeze(3)); // [T, Q, U] -> [T, Q, U, 1]
 
-        // k-th largest candidate per target token (the reference's top-k over all context sources; zeros of the
-        // masked window count as candidates there, which can only matter when fewer than k are non-zero: then the
-        // k-th value is 0 and every candidate is kept, exactly as here with k clamped to the candidates present).
-        int k = Math.Min(_options.TopK, sources * context);
-        var kth = affinity.topk(k, dim: 1, largest: true, sorted: true).values.narrow(1, k - 1, 1); // [Q, 1]
+        // k-th largest candidate per target token, over all context frames jointly (the reference's top-k). Zeros
+        // of the masked window are candidates there too; they only matter when fewer than k are non-zero, where the
+        // k-th value is 0 and every candidate is kept, as here (k is clamped to the candidates present).
+        int k = Math.Min(_options.TopK, sources);
+        var kth = affinity.topk(k, dim: 2, largest: true, sorted: true).values.narrow(2, k - 1, 1); // [T, Q, 1]
         affinity.masked_fill_(affinity.lt(kth), 0);
-        affinity.div_(affinity.sum(1, keepdim: true));
+        affinity.div_(affinity.sum(2, keepdim: true));
 
-        var sourceLabels = _labels.narrow(0, tile.SourceStart * b, sources).narrow(1, 0, context)
-            .reshape(sources * context, Classes); // [U, ctx, K] -> [U·ctx, K]
-        soft.narrow(0, tile.Start * b, queries).copy_(affinity.mm(sourceLabels)); // [Q, K]
+        var sourceLabels = _labels.index_select(0, plan.SourceTokens).narrow(1, 0, context)
+            .reshape(plan.Count, sources, Classes); // [T·U, slots, K] -> [T, U·ctx, K]
+        var tileLabels = affinity.bmm(sourceLabels); // [T, Q, K]
+        int n = GridHeight * GridWidth;
+        var soft = empty([n + 1, Classes], ScalarType.Float32); // [N + 1, K]: row N takes the tokens a tile repeats
+        soft.index_copy_(0, plan.QueryTokens, tileLabels.view(plan.Count * queries, Classes));
+        return soft.narrow(0, 0, n); // [N, K]
     }
 
     private void Store(int slot, Tensor features, Tensor labels)
@@ -160,43 +172,71 @@ public sealed class LabelPropagator : IDisposable
             : tokens.view(GridHeight, GridWidth, -1).permute(2, 0, 1).contiguous(); // [h, w, X] -> [X, h, w]
 
     /// <summary>
-    /// Target strips [Start, End) and the source strips [SourceStart, SourceEnd) within the radius, with the window
-    /// mask [Q, U] (1 inside the square neighbourhood, 0 outside), or no mask when every pair is inside.
+    /// Target tokens in <see cref="Count"/> tiles of <see cref="StripsPerTile"/> strips starting at <see cref="Starts"/>
+    /// (the last tile is moved back to end at the grid's end, overlapping its neighbour: equal shapes for batching),
+    /// each compared with the <see cref="SourceStrips"/> strips from <see cref="SourceStarts"/> that cover its
+    /// neighbourhood (clamped inside the grid), with the window mask [T, Q, U] (1 inside the square neighbourhood),
+    /// or none when every pair is inside.
     /// </summary>
-    private sealed record Tile(int Start, int End, int SourceStart, int SourceEnd, Tensor? Window);
-
-    private List<Tile> BuildTiles(int tokensPerTile)
+    private sealed record TilePlan(int Count, int StripsPerTile, int SourceStrips, int[] Starts, int[] SourceStarts,
+        Tensor? Window, Tensor QueryTokens, Tensor SourceTokens) : IDisposable
     {
-        int r = _options.Radius, b = _stripLength;
-        if (r == 0) return [new Tile(0, _stripCount, 0, _stripCount, null)];
-        int width = Math.Max(1, tokensPerTile / b);
-        var tiles = new List<Tile>();
-        for (int start = 0; start < _stripCount; start += width)
+        public void Dispose()
         {
-            int end = Math.Min(start + width, _stripCount);
-            int sourceStart = Math.Max(0, start - r), sourceEnd = Math.Min(_stripCount, end + r);
-            var window = new float[(end - start) * b * (sourceEnd - sourceStart) * b];
-            bool masks = false;
-            int index = 0;
-            for (int qa = start; qa < end; qa++)
-                for (int qb = 0; qb < b; qb++)
-                    for (int sa = sourceStart; sa < sourceEnd; sa++)
-                        for (int sb = 0; sb < b; sb++)
-                        {
-                            bool inside = Math.Abs(qa - sa) <= r && Math.Abs(qb - sb) <= r;
-                            window[index++] = inside ? 1f : 0f;
-                            masks |= !inside;
-                        }
-            var mask = masks ? tensor(window, [(end - start) * b, (sourceEnd - sourceStart) * b]).DetachFromDisposeScope() : null;
-            tiles.Add(new Tile(start, end, sourceStart, sourceEnd, mask));
+            Window?.Dispose();
+            QueryTokens.Dispose();
+            SourceTokens.Dispose();
         }
-        return tiles;
+    }
+
+    private TilePlan BuildTiles(int tokensPerTile)
+    {
+        int r = _options.Radius, a = _stripCount, b = _stripLength;
+        bool unrestricted = r == 0 || r >= a - 1 && r >= b - 1;
+        int width = unrestricted ? a : Math.Clamp(tokensPerTile / b, 1, a);
+        int span = unrestricted ? a : Math.Min(a, width + 2 * r);
+        int count = (a + width - 1) / width;
+        var starts = new int[count];
+        var sourceStarts = new int[count];
+        for (int t = 0; t < count; t++)
+        {
+            starts[t] = Math.Min(t * width, a - width);
+            sourceStarts[t] = Math.Clamp(starts[t] - r, 0, a - span);
+        }
+
+        // Where the last tile overlaps its neighbour, its copy of a token goes to the spare row N (discarded), so
+        // that every token is written once.
+        var queryTokens = new long[count * width * b];
+        var sourceTokens = new long[count * span * b];
+        for (int t = 0; t < count; t++)
+        {
+            int firstNew = t == 0 ? starts[t] : starts[t - 1] + width;
+            for (int i = 0; i < width * b; i++)
+                queryTokens[t * width * b + i] = starts[t] * b + i >= firstNew * b ? starts[t] * b + i : (long)a * b;
+            for (int i = 0; i < span * b; i++) sourceTokens[t * span * b + i] = sourceStarts[t] * b + i;
+        }
+
+        Tensor? window = null;
+        if (!unrestricted)
+        {
+            var mask = new float[count * width * b * span * b];
+            int index = 0;
+            for (int t = 0; t < count; t++)
+                for (int qa = starts[t]; qa < starts[t] + width; qa++)
+                    for (int qb = 0; qb < b; qb++)
+                        for (int sa = sourceStarts[t]; sa < sourceStarts[t] + span; sa++)
+                            for (int sb = 0; sb < b; sb++)
+                                mask[index++] = Math.Abs(qa - sa) <= r && Math.Abs(qb - sb) <= r ? 1f : 0f;
+            window = tensor(mask, [count, width * b, span * b]).DetachFromDisposeScope();
+        }
+        return new TilePlan(count, width, span, starts, sourceStarts, window,
+            tensor(queryTokens).DetachFromDisposeScope(), tensor(sourceTokens).DetachFromDisposeScope());
     }
 
     public void Dispose()
     {
         _features.Dispose();
         _labels.Dispose();
-        foreach (var tile in _tiles) tile.Window?.Dispose();
+        _tiles.Dispose();
     }
 }

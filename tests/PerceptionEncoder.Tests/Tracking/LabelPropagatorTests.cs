@@ -14,6 +14,7 @@ public class LabelPropagatorTests
     [
         // height, width, channels, classes, topk, context, radius, tokens per tile, frames
         [7, 11, 16, 3, 5, 3, 2, 8, 7],       // landscape: column strips, 11 tiles of one strip
+        [12, 23, 8, 3, 5, 2, 3, 36, 4],      // 8 tiles of 3 strips, the last moved back over its neighbour
         [11, 6, 12, 4, 12, 2, 1, 6, 5],      // portrait: row strips; windows of ≤ 9 (≤ 4 in corners) per frame < k = 12
         [5, 5, 8, 2, 5, 1, 1, 5, 4],         // square, one context frame, corners with 4 candidates per frame
         [6, 9, 10, 3, 5, 2, 0, 128, 5],      // radius 0: no restriction, one tile
