@@ -99,6 +99,11 @@ internal static class TrackCommand
             try
             {
                 var stdout = parse.InvocationConfiguration.Output;
+                foreach (var job in jobs)
+                    if (job.Source is FeatureFileSource files && AspectDiffers(files.Shape.Height, files.Shape.Width, job.MaskSize))
+                        parse.InvocationConfiguration.Error.WriteLine(
+                            $"pe: warning: '{job.Sequence}': the feature grid is {files.Shape.Width}×{files.Shape.Height} but the first mask " +
+                            $"{job.FirstMaskPath} is {job.MaskSize.Width}×{job.MaskSize.Height}, a different aspect ratio; are these the video's features?");
                 int frameCount = 0;
                 foreach (var job in jobs)
                 {
@@ -118,7 +123,11 @@ internal static class TrackCommand
     }
 
     /// <summary>One video to track: its name (the output subfolder), first mask, and its frames' features.</summary>
-    private sealed record Job(string Sequence, string FirstMaskPath, IFrameFeatureSource Source);
+    private sealed record Job(string Sequence, string FirstMaskPath, IFrameFeatureSource Source)
+    {
+        /// <summary>(height, width) of the first mask, once read.</summary>
+        public (int Height, int Width) MaskSize { get; init; }
+    }
 
     private static List<Job> DavisJobs(DavisDataset dataset, string set, string year, string? sequenceList, string? featuresRoot,
         IFeatureBackbone? backbone, int? layer, FramePreprocessing preprocessing)
@@ -166,8 +175,12 @@ internal static class TrackCommand
         if (job.Source.OriginalSize is { } size && size != (mask.Height, mask.Width))
             throw new InvalidDataException(
                 $"{job.FirstMaskPath}: the mask is {mask.Width}×{mask.Height} but the frames of '{job.Sequence}' are {size.Width}×{size.Height}.");
-        return job;
+        return job with { MaskSize = (mask.Height, mask.Width) };
     }
+
+    /// <summary>Whether a feature grid's aspect ratio is more than 15% off the mask's (the 64-multiple floor costs ≤ ~8%).</summary>
+    private static bool AspectDiffers(int gridHeight, int gridWidth, (int Height, int Width) mask) =>
+        Math.Abs(Math.Log((double)gridWidth / gridHeight * mask.Height / mask.Width)) > Math.Log(1.15);
 
     private static string FolderName(string directory) =>
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
