@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Eval.Formats.Davis;
@@ -13,10 +14,10 @@ namespace PerceptionEncoder.Tests.Tracking;
 public class TrackDavisEndToEndTests
 {
     private const string Sequence = "car-shadow";
-    private const int Frames = 5, Width = 854, Height = 480;
+    private const int Frames = 4, Width = 854, Height = 480;
 
     [SharedFact]
-    public void Track_RealDavisFramesWithRandomPe_WritesPalettePngsThatTheDavisReaderAccepts()
+    public void Track_RealDavisFramesWithRandomPe_WritesPalettePngsThatPeEvalDavisReads()
     {
         using var temp = new TempDirectory();
         string root = MakeDavisRoot(temp.File("davis"));
@@ -42,6 +43,14 @@ public class TrackDavisEndToEndTests
             Assert.True(labels.Pixels.All(v => v <= objects), $"frame {id} holds an id beyond {objects}");
         }
         Assert.Equal(dataset.ReadAnnotation(Sequence, "00000").Pixels, davisResults.Read(Sequence, "00000").Pixels);
+
+        string evaluation = temp.File("eval");
+        (code, _, error) = TrackCommandTests.Run("eval", "davis", "--davis-root", root, "--results", results, "--out", evaluation);
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(evaluation, "results.json")));
+        double jf = json.RootElement.GetProperty("J&F-Mean").GetDouble();
+        Assert.InRange(jf, 0, 1);
+        Assert.True(json.RootElement.GetProperty("per_object").TryGetProperty($"{Sequence}_1", out _));
     }
 
     [SharedFact]
