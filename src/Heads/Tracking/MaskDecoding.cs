@@ -40,8 +40,8 @@ public static class MaskDecoding
             throw new ArgumentException($"scores must be [K ≤ 256, H, W], got [{string.Join(", ", scores.shape)}].");
         int k = (int)scores.shape[0], plane = (int)(scores.shape[1] * scores.shape[2]);
         float[] data;
-        using (var cpu = scores.to(ScalarType.Float32, CPU).contiguous())
-            data = cpu.data<float>().ToArray();
+        using (var scope = NewDisposeScope())
+            data = scores.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         var labels = new byte[plane];
         var best = data.AsSpan(0, plane).ToArray();
         for (int c = 1; c < k; c++)

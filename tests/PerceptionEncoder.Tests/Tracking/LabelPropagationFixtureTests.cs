@@ -80,6 +80,18 @@ public class LabelPropagationFixtureTests
         }
     }
 
+    [SharedFact]
+    public void Track_WholeVideo_LeavesNoLiveTensors()
+    {
+        var frames = Fx.FeatureFrames();
+        var tracker = new VideoTracker(new PropagationOptions(), Fx.Patch);
+        using var source = new Fx.Source(frames);
+        tracker.Track(source, Fx.Dir("first_mask.png"), null); // warm-up (lazy natives, caches)
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        tracker.Track(source, Fx.Dir("first_mask.png"), null);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     /// <summary>Compares one propagated frame with the fixture: soft within 1e-5, labels equal but at listed near-ties.</summary>
     internal static void AssertFrameMatches(Fx.Setting setting, int t, float[] soft, byte[] processed, byte[] original)
     {
