@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PerceptionEncoder.Cli.Infrastructure;
-using PerceptionEncoder.Eval.Nyu;
 using PerceptionEncoder.Eval.Numerics;
+using PerceptionEncoder.Eval.Nyu;
 using PerceptionEncoder.Imaging;
 
 namespace PerceptionEncoder.Cli.Commands;

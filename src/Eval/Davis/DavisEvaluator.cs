@@ -110,13 +110,13 @@ public static class DavisEvaluator
         string resultPath = results.PathOf(plan.Name, plan.FrameIds[f]);
         if (result.Width != gt.Width || result.Height != gt.Height)
             throw new InvalidDataException($"{resultPath}: {result.Width}x{result.Height} but the annotation {gtPath} is {gt.Width}x{gt.Height}.");
-        int maxId = 0;
-        foreach (byte v in result.Pixels)
-            if (v > maxId) maxId = v;
-        if (maxId > plan.ObjectCount)
+        if (result.Pixels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)plan.ObjectCount) >= 0)
+        {
+            int maxId = result.Pixels.Max();
             throw new InvalidDataException(
                 $"{resultPath}: object id {maxId}{(maxId == DavisMask.Void ? " (void)" : "")} but sequence '{plan.Name}' has {plan.ObjectCount} object(s) " +
                 $"(the largest id of its first annotation {plan.FirstAnnotation}); the official evaluator stops on this too.");
+        }
 
         var labels = gt.Pixels;
         if (Array.IndexOf(labels, DavisMask.Void) >= 0)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace PerceptionEncoder.Eval.Davis;
 
 /// <summary>
@@ -33,8 +35,15 @@ public static class DavisMeasures
         int k = objectCount;
         var intersection = new long[k + 1];
         var union = new long[k + 1];
+        int v = Vector256<byte>.Count;
         for (int p = 0; p < groundTruth.Length; p++)
         {
+            if ((p & (v - 1)) == 0 && p + v <= groundTruth.Length
+                && (Vector256.Create(groundTruth.Slice(p, v)) | Vector256.Create(result.Slice(p, v))) == Vector256<byte>.Zero)
+            {
+                p += v - 1; // a chunk of background in both maps
+                continue;
+            }
             int g = groundTruth[p], r = result[p];
             if (g > k) g = 0;
             if (r > k) r = 0;
@@ -53,7 +62,7 @@ public static class DavisMeasures
         var gtBoundary = Boundaries(groundTruth, height, width, k);
         var resultBoundary = Boundaries(result, height, width, k);
         int radius = BoundaryRadius(height, width);
-        var stamp = new Stamp(height, width, radius);
+        var stamp = Stamp.For(height, width, radius);
         for (int i = 1; i <= k; i++)
         {
             List<int> gb = gtBoundary[i], rb = resultBoundary[i];
@@ -81,6 +90,7 @@ public static class DavisMeasures
         var lists = new List<int>[k + 1];
         for (int i = 0; i <= k; i++) lists[i] = [];
         Span<int> set = stackalloc int[4];
+        int v = Vector256<byte>.Count;
         for (int y = 0; y < height; y++)
         {
             int row = y * width;
@@ -88,6 +98,20 @@ public static class DavisMeasures
             for (int x = 0; x < width; x++)
             {
                 int p = row + x;
+                // Skip a chunk whose pixels equal their east, south and south-east neighbours (raw values equal
+                // implies equal after mapping ids above K to 0).
+                if ((x & (v - 1)) == 0 && x + v < width)
+                {
+                    var a0 = Vector256.Create(labels.Slice(p, v));
+                    bool uniform = a0 == Vector256.Create(labels.Slice(p + 1, v));
+                    if (uniform && !lastRow)
+                        uniform = a0 == Vector256.Create(labels.Slice(p + width, v)) && a0 == Vector256.Create(labels.Slice(p + width + 1, v));
+                    if (uniform)
+                    {
+                        x += v - 1;
+                        continue;
+                    }
+                }
                 int a = Label(labels[p], k);
                 bool lastCol = x == width - 1;
                 int e = lastCol ? a : Label(labels[p + 1], k);
@@ -114,12 +138,24 @@ public static class DavisMeasures
     /// <summary>Marks disks around boundary pixels (cv2.dilate with a disk) and counts the pixels of another set inside them.</summary>
     private sealed class Stamp
     {
+        [ThreadStatic]
+        private static Stamp? _cached;
+
         private readonly int _height, _width;
         private readonly int[] _halfWidth;
         private readonly int[] _marks;
         private int _id;
 
-        public Stamp(int height, int width, int radius)
+        /// <summary>A per-thread instance, reused while the size and radius stay the same (no 1.6 MB allocation per frame).</summary>
+        public static Stamp For(int height, int width, int radius)
+        {
+            var s = _cached;
+            if (s == null || s._height != height || s._width != width || s._halfWidth.Length != 2 * radius + 1 || s._id > int.MaxValue - 16)
+                _cached = s = new Stamp(height, width, radius);
+            return s;
+        }
+
+        private Stamp(int height, int width, int radius)
         {
             _height = height;
             _width = width;
