@@ -5,6 +5,7 @@ using PerceptionEncoder.Bench;
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["eval"] = EvalBench.Run,
+    ["tracking"] = TrackingBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
