@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return InfoCommand.Create();
         yield return FeaturesCommand.Create();
+        yield return CacheCommand.Create();
     }
 }
