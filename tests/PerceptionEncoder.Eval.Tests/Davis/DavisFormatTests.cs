@@ -1,7 +1,6 @@
 using PerceptionEncoder.Eval.Formats.Davis;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
-using Xunit;
 
 namespace PerceptionEncoder.Eval.Tests.Davis;
 

@@ -1,5 +1,4 @@
 using PerceptionEncoder.Eval.Masks;
-using Xunit;
 
 namespace PerceptionEncoder.Eval.Tests.Masks;
 
