@@ -5,6 +5,9 @@ using PerceptionEncoder.Bench;
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["backbone"] = BackboneBench.Run,
+    ["eval"] = EvalBench.Run,
+    ["tracking"] = TrackingBench.Run,
+    ["cache"] = CacheBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

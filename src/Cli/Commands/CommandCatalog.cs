@@ -9,5 +9,9 @@ internal static class CommandCatalog
     {
         yield return InfoCommand.Create();
         yield return FeaturesCommand.Create();
+        yield return CacheCommand.Create();
+        yield return TrainCommand.Create();
+        yield return TrackCommand.Create();
+        yield return EvalCommand.Create();
     }
 }
