@@ -30,7 +30,7 @@ public sealed unsafe class CachedFeatureSource : IFeatureSource
         _mapEntries = layers.Select(l => byName[$"layer_{l}"]).ToArray();
         _tokenEntries = manifest.Backbone.ClassToken ? layers.Select(l => byName[$"cls_{l}"]).ToArray() : null;
         Info = new FeatureSourceInfo(manifest.Backbone.Name, manifest.Backbone.Weights, manifest.Backbone.RandomWeights,
-            manifest.Backbone.PatchSize, manifest.Backbone.Width, layers, manifest.Backbone.ClassToken, manifest.ImageSize, device);
+            manifest.Backbone.PatchSize, manifest.Backbone.Width, manifest.Backbone.Depth, layers, manifest.Backbone.ClassToken, manifest.ImageSize, device);
         FixedTransform = new SquashResize(manifest.ImageSize);
         try
         {

@@ -174,6 +174,7 @@ public static class FeatureCache
                 Width = c,
                 Depth = backbone.Depth,
                 ClassToken = backbone.HasClassToken,
+                ComputeDType = backbone.DType == ScalarType.BFloat16 ? "bf16" : backbone.DType == ScalarType.Float32 ? "fp32" : backbone.DType.ToString(),
                 Config = options.BackboneConfig,
             },
             Layers = layers,

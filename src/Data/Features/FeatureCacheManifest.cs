@@ -75,6 +75,7 @@ public sealed record FeatureCacheManifest
     {
         yield return ("backbone", Backbone.Name);
         yield return ("weights", Backbone.Weights);
+        yield return ("compute dtype", Backbone.ComputeDType);
         yield return ("layers", $"[{string.Join(", ", Layers)}]");
         yield return ("image size", $"{ImageSize} px");
         yield return ("transform", Transform);
@@ -103,6 +104,9 @@ public sealed record CacheBackbone
     [JsonPropertyName("depth")] public required int Depth { get; init; }
 
     [JsonPropertyName("class_token")] public bool ClassToken { get; init; }
+
+    /// <summary>The dtype the backbone computed in (<c>fp32</c> or <c>bf16</c>): results differ with it.</summary>
+    [JsonPropertyName("compute_dtype")] public required string ComputeDType { get; init; }
 
     /// <summary>The backbone's config (official constructor argument names), when known.</summary>
     [JsonPropertyName("config")] public JsonObject? Config { get; init; }

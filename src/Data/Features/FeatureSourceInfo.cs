@@ -8,9 +8,10 @@ namespace PerceptionEncoder.Data.Features;
 /// <param name="IsRandom">Whether the backbone's weights are random.</param>
 /// <param name="PatchSize">Pixels per patch side.</param>
 /// <param name="Channels">C of every map.</param>
+/// <param name="BackboneDepth">Number of blocks of the backbone.</param>
 /// <param name="Layers">0-based block indices, in the order the maps are delivered.</param>
 /// <param name="HasClassToken">Whether class tokens come with the maps.</param>
 /// <param name="ImageSize">The fixed (square) input size of a cache; null when any size is accepted (online).</param>
 /// <param name="Device">Where the maps are delivered.</param>
-public sealed record FeatureSourceInfo(string BackboneName, string WeightsId, bool IsRandom, int PatchSize, int Channels,
+public sealed record FeatureSourceInfo(string BackboneName, string WeightsId, bool IsRandom, int PatchSize, int Channels, int BackboneDepth,
     IReadOnlyList<int> Layers, bool HasClassToken, int? ImageSize, Device Device);

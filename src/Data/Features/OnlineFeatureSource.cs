@@ -25,7 +25,7 @@ public sealed class OnlineFeatureSource : IFeatureSource
         _backbone = backbone;
         _roundTo = roundTo?.ScalarType();
         var resolved = backbone.ResolveLayers(layers);
-        Info = new FeatureSourceInfo(backbone.Name, backbone.WeightsId, backbone.IsRandom, backbone.PatchSize, backbone.Width,
+        Info = new FeatureSourceInfo(backbone.Name, backbone.WeightsId, backbone.IsRandom, backbone.PatchSize, backbone.Width, backbone.Depth,
             resolved, backbone.HasClassToken, ImageSize: null, backbone.Device);
     }
 

@@ -121,8 +121,10 @@ internal static class SceneRenderer
         byte[] pixels = mask.Decode();
         double metresPerPixel = depth / focal;
         double cy = footRow - height / 2;
-        for (int y = 0; y < canvas.Height; y++)
-            for (int x = 0; x < canvas.Width; x++)
+        var box = mask.ToBbox();
+        int x0 = (int)box.X, y0 = (int)box.Y, x1 = x0 + (int)box.Width, y1 = y0 + (int)box.Height;
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++)
             {
                 if (pixels[y * canvas.Width + x] == 0) continue;
                 double u = (x + 0.5 - footX) * metresPerPixel, v = (footRow - (y + 0.5)) * metresPerPixel;
