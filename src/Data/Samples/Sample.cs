@@ -38,7 +38,7 @@ public sealed record Sample
     public IReadOnlyList<Instance>? Instances { get; init; }
 
     /// <summary>Depth target; null when the dataset has none or it was not asked for.</summary>
-    public DepthMap? Depth { get; init; }
+    public DepthTarget? Depth { get; init; }
 
     /// <summary>Object-index label map (DAVIS), [H, W]; null when absent.</summary>
     public IndexedImage? Segmentation { get; init; }

@@ -12,10 +12,10 @@ internal static class Resampling
     /// <summary>For each of <paramref name="target"/> positions, the source index under its centre.</summary>
     public static int[] NearestSourceIndices(int source, int target)
     {
+        // floor((i + 0.5) * source / target), in exact integer arithmetic (no rounding at ties).
         var map = new int[target];
-        double scale = (double)source / target;
         for (int i = 0; i < target; i++)
-            map[i] = Math.Min(source - 1, (int)Math.Floor((i + 0.5) * scale));
+            map[i] = (int)Math.Min(source - 1, (2L * i + 1) * source / (2L * target));
         return map;
     }
 

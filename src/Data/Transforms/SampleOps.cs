@@ -34,7 +34,7 @@ public static class SampleOps
                     : new BinaryMask(width, height, Resampling.ResizeNearest(i.Mask.Pixels, i.Mask.Width, i.Mask.Height, width, height)),
             }).ToList(),
             Depth = sample.Depth is { } d
-                ? new DepthMap(width, height, Resampling.ResizeNearest(d.Metres, d.Width, d.Height, width, height),
+                ? new DepthTarget(width, height, Resampling.ResizeNearest(d.Metres, d.Width, d.Height, width, height),
                     Resampling.ResizeNearest(d.Valid, d.Width, d.Height, width, height))
                 : null,
             Segmentation = sample.Segmentation is { } s
@@ -69,7 +69,7 @@ public static class SampleOps
             Image = sample.Image is { } img ? new RgbImage(width, height, Resampling.Crop(img.Pixels, img.Width, x0, y0, width, height, 3)) : null,
             Instances = sample.Instances == null ? null : instances,
             Depth = sample.Depth is { } d
-                ? new DepthMap(width, height, Resampling.Crop(d.Metres, d.Width, x0, y0, width, height), Resampling.Crop(d.Valid, d.Width, x0, y0, width, height))
+                ? new DepthTarget(width, height, Resampling.Crop(d.Metres, d.Width, x0, y0, width, height), Resampling.Crop(d.Valid, d.Width, x0, y0, width, height))
                 : null,
             Segmentation = sample.Segmentation is { } s
                 ? s with { Width = width, Height = height, Pixels = Resampling.Crop(s.Pixels, s.Width, x0, y0, width, height) }
@@ -91,7 +91,7 @@ public static class SampleOps
                 Mask = i.Mask == null ? null : new BinaryMask(w, h, Resampling.FlipHorizontal(i.Mask.Pixels, w, h)),
             }).ToList(),
             Depth = sample.Depth is { } d
-                ? new DepthMap(w, h, Resampling.FlipHorizontal(d.Metres, w, h), Resampling.FlipHorizontal(d.Valid, w, h))
+                ? new DepthTarget(w, h, Resampling.FlipHorizontal(d.Metres, w, h), Resampling.FlipHorizontal(d.Valid, w, h))
                 : null,
             Segmentation = sample.Segmentation is { } s ? s with { Pixels = Resampling.FlipHorizontal(s.Pixels, w, h) } : null,
             Geometry = sample.Geometry.Then(-1, w, 1, 0),
