@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return InfoCommand.Create();
         yield return FeaturesCommand.Create();
         yield return TrainCommand.Create();
+        yield return DepthCommand.Create();
     }
 }

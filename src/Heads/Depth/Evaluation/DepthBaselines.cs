@@ -1,4 +1,4 @@
-using SampleDepth = PerceptionEncoder.Data.Samples.DepthMap;
+using SampleDepth = PerceptionEncoder.Data.Samples.DepthTarget;
 using DepthMap = PerceptionEncoder.Eval.Formats.Nyu.DepthMap;
 
 namespace PerceptionEncoder.Heads.Depth.Evaluation;
@@ -74,6 +74,14 @@ public sealed class DepthBaselines
             medians[p] = n == 0 ? constant : Median(values.AsSpan(0, n).ToArray());
         }
         return new DepthBaselines(constant, gridHeight, gridWidth, medians, columns.Count);
+    }
+
+    /// <summary>Baselines fitted earlier (e.g. read back from a run's folder).</summary>
+    public static DepthBaselines FromStored(float constant, int gridHeight, int gridWidth, float[] pixelMedian, int images)
+    {
+        if (pixelMedian.Length != gridHeight * gridWidth)
+            throw new InvalidDataException($"stored per-pixel medians hold {pixelMedian.Length} values, not {gridHeight}x{gridWidth}.");
+        return new DepthBaselines(constant, gridHeight, gridWidth, pixelMedian, images);
     }
 
     /// <summary>The constant baseline's prediction for an image of the given size.</summary>
