@@ -4,6 +4,7 @@ using PerceptionEncoder.Bench;
 // for bench/RESULTS.md. bench/run.sh runs them all (and installs the Python baselines).
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["eval"] = EvalBench.Run,
     ["depth"] = DepthBench.Run,
 };
 

@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return FeaturesCommand.Create();
         yield return TrainCommand.Create();
         yield return DepthCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

@@ -25,6 +25,13 @@ public static partial class CocoEvaluator
         return names;
     }
 
+    /// <summary>
+    /// accumulate for one category. Equal to the reference's cumulative sums, precision envelope and searchsorted,
+    /// computed without materialising the curves: recall only changes at true positives, so the first index with
+    /// <c>rc &gt;= r</c> is the position of the c-th true positive (c the smallest count with <c>c / npig &gt;= r</c> in
+    /// float64), and the envelope there is the largest precision at that or a later true positive (a false positive or
+    /// an ignored result never raises precision). Every value is computed with the reference's own expression.
+    /// </summary>
     private static void AccumulateCategory(Setup s, int k, CategoryOutput o, double[] precision, double[] recall)
     {
         if (!o.HasEntries) return;
@@ -38,8 +45,12 @@ public static partial class CocoEvaluator
         Array.Sort(keys);
 
         var selected = new int[o.Count];
-        var rc = new double[o.Count];
-        var pr = new double[o.Count];
+        var tp = new int[T];
+        var fp = new int[T];
+        var firstIsTp = new bool[T];
+        var minCount = new int[R];
+        int[] fpAtTp = [];
+        double[] suffixMax = [];
         for (int m = 0; m < M; m++)
         {
             int maxDet = s.MaxDets[m];
@@ -50,26 +61,61 @@ public static partial class CocoEvaluator
             {
                 int npig = o.Npig[a];
                 if (npig == 0) continue;
+
+                // Smallest true-positive count c with c / npig >= r (int.MaxValue: never reached).
+                for (int r = 0, c = 0; r < R; r++)
+                {
+                    while (c <= npig && !((double)c / npig >= recThrs[r])) c++;
+                    minCount[r] = c <= npig ? c : int.MaxValue;
+                }
+
+                int stride = npig + 2;
+                if (fpAtTp.Length < T * stride) fpAtTp = new int[T * stride];
+                if (suffixMax.Length < stride) suffixMax = new double[stride];
+                Array.Clear(tp);
+                Array.Clear(fp);
+                for (int i = 0; i < nd; i++)
+                {
+                    int statusBase = (selected[i] * A + a) * T;
+                    for (int t = 0; t < T; t++)
+                    {
+                        byte status = o.Status[statusBase + t];
+                        if (status == TruePositive)
+                        {
+                            int c = ++tp[t];
+                            if (c > npig) throw new InvalidOperationException("more true positives than non-ignored ground truths.");
+                            fpAtTp[t * stride + c] = fp[t];
+                            if (i == 0) firstIsTp[t] = true;
+                        }
+                        else
+                        {
+                            if (status == FalsePositive) fp[t]++;
+                            if (i == 0) firstIsTp[t] = false;
+                        }
+                    }
+                }
+
                 for (int t = 0; t < T; t++)
                 {
-                    double tp = 0, fp = 0;
-                    for (int i = 0; i < nd; i++)
+                    int total = tp[t];
+                    recall[((t * K + k) * A + a) * M + m] = nd > 0 ? (double)total / npig : 0;
+                    suffixMax[total + 1] = double.NegativeInfinity;
+                    for (int c = total; c >= 1; c--)
                     {
-                        byte status = o.Status[(selected[i] * A + a) * T + t];
-                        if (status == TruePositive) tp++;
-                        else if (status == FalsePositive) fp++;
-                        rc[i] = tp / npig;
-                        pr[i] = tp / (fp + tp + Eps);
+                        double tpc = c, fpc = fpAtTp[t * stride + c];
+                        double pr = tpc / (fpc + tpc + Eps);
+                        suffixMax[c] = Math.Max(pr, suffixMax[c + 1]);
                     }
-                    recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0;
-                    for (int i = nd - 1; i > 0; i--)
-                        if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-                    // searchsorted(rc, recThrs, side='left'); thresholds never reached give 0.
-                    int pointer = 0;
+                    // Precision at the first position: 1/(1+eps) for a true positive, else 0.
+                    double first = firstIsTp[t] ? 1.0 / (0.0 + 1.0 + Eps) : 0.0;
                     for (int r = 0; r < R; r++)
                     {
-                        while (pointer < nd && rc[pointer] < recThrs[r]) pointer++;
-                        precision[(((t * R + r) * K + k) * A + a) * M + m] = pointer < nd ? pr[pointer] : 0;
+                        int c = minCount[r];
+                        double q;
+                        if (nd == 0 || c > total) q = 0;
+                        else if (c == 0) q = Math.Max(first, suffixMax[1]);
+                        else q = suffixMax[c];
+                        precision[(((t * R + r) * K + k) * A + a) * M + m] = q;
                     }
                 }
             }

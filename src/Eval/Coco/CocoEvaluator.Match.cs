@@ -32,6 +32,9 @@ public static partial class CocoEvaluator
         public int[] DtSorted = new int[128];
         public int[] GtPerm = new int[64];
         public bool[] GtIgnore = new bool[64];
+        public bool[] GtCrowd = new bool[64];
+        public double[] GtArea = new double[64];
+        public bool[] GtZeroId = new bool[64];
         public bool[] GtMatched = new bool[64 * setup.T];
         public int[] Match = new int[128 * setup.T];
         public Rle[] GtMasks = new Rle[64];
@@ -95,6 +98,16 @@ public static partial class CocoEvaluator
         double[] iou = Workspace.Grow(ref w.Iou, D * G);
         if (D > 0 && G > 0) ComputeIou(s, w, image, sorted, D, g0, G, iou);
 
+        bool[] crowd = Workspace.Grow(ref w.GtCrowd, G);
+        double[] gtArea = Workspace.Grow(ref w.GtArea, G);
+        bool[] zeroId = Workspace.Grow(ref w.GtZeroId, G);
+        for (int g = 0; g < G; g++)
+        {
+            var ann = annotations[s.GtOrder[g0 + g]];
+            crowd[g] = ann.IsCrowd;
+            gtArea[g] = ann.Area;
+            zeroId[g] = ann.Id == 0;
+        }
         int[] perm = Workspace.Grow(ref w.GtPerm, G);
         bool[] ignore = Workspace.Grow(ref w.GtIgnore, G);
         bool[] matched = Workspace.Grow(ref w.GtMatched, T * G);
@@ -114,35 +127,40 @@ public static partial class CocoEvaluator
             int n = 0, npig = 0;
             for (int g = 0; g < G; g++)
             {
-                var ann = annotations[s.GtOrder[g0 + g]];
-                ignore[g] = ann.IsCrowd || range.Excludes(ann.Area);
+                ignore[g] = crowd[g] || range.Excludes(gtArea[g]);
                 if (!ignore[g]) { perm[n++] = g; npig++; }
             }
             for (int g = 0; g < G; g++)
                 if (ignore[g]) perm[n++] = g;
             output.Npig[a] += npig;
 
-            Array.Clear(matched, 0, T * G);
-            for (int t = 0; t < T; t++)
+            if (G == 0)
+                Array.Fill(match, -1, 0, T * D);
+            else
             {
-                double threshold = Math.Min(thresholds[t], 1 - 1e-10);
-                for (int d = 0; d < D; d++)
+                Array.Clear(matched, 0, T * G);
+                for (int t = 0; t < T; t++)
                 {
-                    double best = threshold;
-                    int m = -1;
-                    int row = d * G;
-                    for (int q = 0; q < G; q++)
+                    double threshold = Math.Min(thresholds[t], 1 - 1e-10);
+                    int matchedRow = t * G;
+                    for (int d = 0; d < D; d++)
                     {
-                        int g = perm[q];
-                        if (matched[t * G + g] && !annotations[s.GtOrder[g0 + g]].IsCrowd) continue;
-                        if (m > -1 && !ignore[m] && ignore[g]) break;
-                        double v = iou[row + g];
-                        if (v < best) continue;
-                        best = v;
-                        m = g;
+                        double best = threshold;
+                        int m = -1;
+                        int row = d * G;
+                        for (int q = 0; q < G; q++)
+                        {
+                            int g = perm[q];
+                            if (matched[matchedRow + g] && !crowd[g]) continue;
+                            if (m > -1 && !ignore[m] && ignore[g]) break;
+                            double v = iou[row + g];
+                            if (v < best) continue;
+                            best = v;
+                            m = g;
+                        }
+                        match[t * D + d] = m;
+                        if (m != -1) matched[matchedRow + m] = true;
                     }
-                    match[t * D + d] = m;
-                    if (m != -1) matched[t * G + m] = true;
                 }
             }
 
@@ -154,7 +172,7 @@ public static partial class CocoEvaluator
                 {
                     int m = match[t * D + d];
                     // dtm holds the matched GT's id (0 = unmatched: an id of 0 reads as unmatched, as in the reference).
-                    bool isMatched = m != -1 && annotations[s.GtOrder[g0 + m]].Id != 0;
+                    bool isMatched = m != -1 && !zeroId[m];
                     bool dtIgnore = (m != -1 && ignore[m]) || (!isMatched && outside);
                     output.Status[statusBase + t] = dtIgnore ? Ignored : isMatched ? TruePositive : FalsePositive;
                 }

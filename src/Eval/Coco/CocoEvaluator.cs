@@ -110,6 +110,9 @@ public static partial class CocoEvaluator
             if (maxDets.Length == 0 || maxDets[0] < 1) throw new ArgumentException("maxDets must be a non-empty list of positive counts.");
             if (p.IouThresholds.Count == 0 || p.RecallThresholds.Count == 0 || p.AreaRanges.Count == 0)
                 throw new ArgumentException("IoU thresholds, recall thresholds and area ranges must not be empty.");
+            for (int r = 1; r < p.RecallThresholds.Count; r++)
+                if (!(p.RecallThresholds[r] >= p.RecallThresholds[r - 1]))
+                    throw new ArgumentException("recall thresholds must be ascending.");
 
             // Results: validate and give each its loadRes area and box.
             bool bboxBranch = dt.Count > 0 && dt[0].Bbox != null;
@@ -121,25 +124,25 @@ public static partial class CocoEvaluator
             for (int d = 0; d < dt.Count; d++)
             {
                 var r = dt[d];
-                string entry = $"{resultsSource}: result #{d} (image_id {r.ImageId}, category_id {r.CategoryId})";
+                string Entry() => $"{resultsSource}: result #{d} (image_id {r.ImageId}, category_id {r.CategoryId})";
                 if (!double.IsFinite(r.Score) || r.Score < 0)
-                    throw new InvalidDataException($"{entry}: score {r.Score} is not a finite non-negative number.");
+                    throw new InvalidDataException($"{Entry()}: score {r.Score} is not a finite non-negative number.");
                 if (!gt.TryGetImage(r.ImageId, out var image))
-                    throw new InvalidDataException($"{entry}: image_id {r.ImageId} is not an image of the ground truth {gt.Source}.");
+                    throw new InvalidDataException($"{Entry()}: image_id {r.ImageId} is not an image of the ground truth {gt.Source}.");
                 if (r.Bbox is { } b && (!double.IsFinite(b.X) || !double.IsFinite(b.Y) || !(b.Width >= 0) || !(b.Height >= 0)))
-                    throw new InvalidDataException($"{entry}: bbox {b} is not finite or has a negative width or height.");
+                    throw new InvalidDataException($"{Entry()}: bbox {b} is not finite or has a negative width or height.");
                 if (bboxBranch)
                 {
                     if (r.Bbox is not { } box)
-                        throw new InvalidDataException($"{entry}: has no 'bbox' although the first result has one (COCO loadRes decides the format from the first result).");
+                        throw new InvalidDataException($"{Entry()}: has no 'bbox' although the first result has one (COCO loadRes decides the format from the first result).");
                     dtBox[d] = box;
                     dtArea[d] = box.Width * box.Height;
                 }
                 else
                 {
                     if (r.Segmentation == null)
-                        throw new InvalidDataException($"{entry}: has no 'segmentation' although the first result has no 'bbox' (COCO loadRes decides the format from the first result).");
-                    var mask = ResultMask(r, image, entry);
+                        throw new InvalidDataException($"{Entry()}: has no 'segmentation' although the first result has no 'bbox' (COCO loadRes decides the format from the first result).");
+                    var mask = ResultMask(r, image, Entry());
                     dtArea[d] = mask.Area;
                     dtBox[d] = r.Bbox ?? mask.ToBbox();
                     dtMask[d] = mask;

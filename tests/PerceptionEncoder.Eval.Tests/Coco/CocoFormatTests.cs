@@ -202,3 +202,49 @@ public class CocoFormatTests
         Assert.Empty(dataset.AnnotationsOf(6));
     }
 }
+
+public class CocoLargeResultsTests
+{
+    private static string BigResults(int count, int badIndex = -1)
+    {
+        var text = new System.Text.StringBuilder("[\n");
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0) text.Append(",\n");
+            text.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{{\"image_id\": {i % 977}, \"category_id\": {i % 13}, \"bbox\": [{i * 0.25}, 1.5, 2, {i % 7 + 1}], \"score\": {(i == badIndex ? -0.5 : i % 1000 / 1000.0)}, \"note\": \"a \\\"quoted\\\" {{[text]}}\"}}");
+        }
+        return text.Append("\n]").ToString();
+    }
+
+    [Fact]
+    public void Load_LargeFile_ReadsEveryEntryInOrder()
+    {
+        const int count = 60000; // > 4 MB: the parallel reader
+        using var temp = new TempDirectory();
+        string path = temp.File("dets.json");
+        File.WriteAllText(path, BigResults(count));
+        Assert.True(new FileInfo(path).Length > 4 << 20);
+        var results = CocoResults.Load(path);
+        Assert.Equal(count, results.Count);
+        for (int i = 0; i < count; i += 101)
+        {
+            Assert.Equal(i % 977, results[i].ImageId);
+            Assert.Equal(i % 13, results[i].CategoryId);
+            Assert.Equal(new BoxXywh(i * 0.25, 1.5, 2, i % 7 + 1), results[i].Bbox);
+            Assert.Equal(i % 1000 / 1000.0, results[i].Score);
+        }
+    }
+
+    [Fact]
+    public void Load_LargeFileWithAnErrorNearTheEnd_NamesTheEntryAndLine()
+    {
+        const int count = 60000;
+        using var temp = new TempDirectory();
+        string path = temp.File("dets.json");
+        File.WriteAllText(path, BigResults(count, badIndex: 58500));
+        var e = Assert.Throws<InvalidDataException>(() => CocoResults.Load(path));
+        Assert.Contains("result #58500", e.Message);
+        Assert.Contains("line 58502", e.Message); // "[" is line 1, entry i is on line i + 2
+    }
+}

@@ -31,18 +31,18 @@ internal static class CocoJsonReader
                 if (r.ValueTextEquals("images"u8))
                 {
                     Next(ref r);
-                    ReadArray(ref r, source, "images", (ref Utf8JsonReader x, int i) => images.Add(ReadImage(ref x, source, where.Set($"images[{i}]"))));
+                    ReadArray(ref r, source, "images", (ref Utf8JsonReader x, int i) => images.Add(ReadImage(ref x, source, where.Set("images", i))));
                     sawImages = true;
                 }
                 else if (r.ValueTextEquals("annotations"u8))
                 {
                     Next(ref r);
-                    ReadArray(ref r, source, "annotations", (ref Utf8JsonReader x, int i) => annotations.Add(ReadAnnotation(ref x, source, where.Set($"annotations[{i}]"))));
+                    ReadArray(ref r, source, "annotations", (ref Utf8JsonReader x, int i) => annotations.Add(ReadAnnotation(ref x, source, where.Set("annotations", i))));
                 }
                 else if (r.ValueTextEquals("categories"u8))
                 {
                     Next(ref r);
-                    ReadArray(ref r, source, "categories", (ref Utf8JsonReader x, int i) => categories.Add(ReadCategory(ref x, source, where.Set($"categories[{i}]"))));
+                    ReadArray(ref r, source, "categories", (ref Utf8JsonReader x, int i) => categories.Add(ReadCategory(ref x, source, where.Set("categories", i))));
                     sawCategories = true;
                 }
                 else if (r.ValueTextEquals("info"u8))
@@ -68,7 +68,20 @@ internal static class CocoJsonReader
         return new CocoDataset(images, annotations, categories, info, licenses, source.Name);
     }
 
-    public static List<CocoDetection> ReadResults(JsonSource source)
+    /// <summary>Files above this size are split into their elements and parsed on all cores.</summary>
+    private const int ParallelThreshold = 1 << 22;
+
+    public static IReadOnlyList<CocoDetection> ReadResults(JsonSource source)
+    {
+        if (source.Content.Length >= ParallelThreshold && Environment.ProcessorCount > 1
+            && TrySplitTopLevelArray(source.Content, out var elements)
+            && TryReadResultsInParallel(source, elements, out var parsed))
+            return parsed;
+        // Small files, and any file with an error: the sequential reader reports the first error exactly.
+        return ReadResultsSequentially(source);
+    }
+
+    private static List<CocoDetection> ReadResultsSequentially(JsonSource source)
     {
         var results = new List<CocoDetection>();
         var where = new Where();
@@ -80,7 +93,7 @@ internal static class CocoJsonReader
                 throw source.Error(r.TokenStartIndex, "expected a JSON array of results [{\"image_id\", \"category_id\", \"bbox\" or \"segmentation\", \"score\"}, ...].");
             int index = 0;
             while (Next(ref r) != JsonTokenType.EndArray)
-                results.Add(ReadDetection(ref r, source, where.Set($"result #{index}"), index++));
+                results.Add(ReadDetection(ref r, source, where.Set("result", index++)));
         }
         catch (JsonException e)
         {
@@ -89,13 +102,110 @@ internal static class CocoJsonReader
         return results;
     }
 
+    private static bool TryReadResultsInParallel(JsonSource source, List<(int Start, int Length)> elements, out CocoDetection[] results)
+    {
+        var output = new CocoDetection[elements.Count];
+        byte[] bytes = source.Bytes;
+        int offset = source.Preamble;
+        bool failed = false;
+        int chunk = Math.Max(1024, elements.Count / (Environment.ProcessorCount * 8));
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, elements.Count, chunk), (range, state) =>
+        {
+            var where = new Where();
+            try
+            {
+                for (int i = range.Item1; i < range.Item2; i++)
+                {
+                    var (start, length) = elements[i];
+                    var r = new Utf8JsonReader(new ReadOnlySpan<byte>(bytes, offset + start, length), Options);
+                    r.Read();
+                    output[i] = ReadDetection(ref r, source, where.Set("result", i));
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException)
+            {
+                failed = true;
+                state.Stop();
+            }
+        });
+        results = output;
+        return !failed;
+    }
+
+    /// <summary>
+    /// Finds the spans of the objects of a top-level JSON array by a structural scan (strings and nesting aware).
+    /// False for anything unusual; the sequential reader then handles (and reports) it.
+    /// </summary>
+    private static bool TrySplitTopLevelArray(ReadOnlySpan<byte> json, out List<(int Start, int Length)> elements)
+    {
+        elements = new List<(int, int)>(json.Length / 80);
+        int i = SkipWhitespace(json, 0);
+        if (i >= json.Length || json[i] != (byte)'[') return false;
+        i = SkipWhitespace(json, i + 1);
+        if (i < json.Length && json[i] == (byte)']') return SkipWhitespace(json, i + 1) == json.Length;
+        while (true)
+        {
+            if (i >= json.Length || json[i] != (byte)'{') return false;
+            int start = i, depth = 0;
+            while (true)
+            {
+                int next = json[i..].IndexOfAny(Structural);
+                if (next < 0) return false;
+                i += next;
+                byte c = json[i];
+                if (c == (byte)'"')
+                {
+                    i++;
+                    while (true)
+                    {
+                        int q = json[i..].IndexOfAny((byte)'"', (byte)'\\');
+                        if (q < 0) return false;
+                        i += q;
+                        if (json[i] == (byte)'\\') i += 2;
+                        else break;
+                    }
+                    i++;
+                    continue;
+                }
+                depth += c is (byte)'{' or (byte)'[' ? 1 : -1;
+                i++;
+                if (depth == 0) break;
+            }
+            elements.Add((start, i - start));
+            i = SkipWhitespace(json, i);
+            if (i >= json.Length) return false;
+            if (json[i] == (byte)']') return SkipWhitespace(json, i + 1) == json.Length;
+            if (json[i] != (byte)',') return false;
+            i = SkipWhitespace(json, i + 1);
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("{}[]\""u8);
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> json, int i)
+    {
+        while (i < json.Length && json[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') i++;
+        return i;
+    }
+
+    /// <summary>Which entry is being read, formatted only when an error needs it.</summary>
     private sealed class Where
     {
-        public string? Context { get; private set; }
+        private string? _list;
+        private int _index;
 
-        public string Set(string context) => Context = context;
+        public string? Context => _list == null ? null : _list == "result" ? $"result #{_index}" : $"{_list}[{_index}]";
 
-        public void Clear() => Context = null;
+        public Where Set(string list, int index)
+        {
+            _list = list;
+            _index = index;
+            return this;
+        }
+
+        public void Clear() => _list = null;
+
+        public override string ToString() => Context ?? "";
     }
 
     private delegate void ElementReader(ref Utf8JsonReader reader, int index);
@@ -113,12 +223,12 @@ internal static class CocoJsonReader
         while (Next(ref r) != JsonTokenType.EndArray) element(ref r, i++);
     }
 
-    private static void ExpectObject(ref Utf8JsonReader r, JsonSource source, string where)
+    private static void ExpectObject(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         if (r.TokenType != JsonTokenType.StartObject) throw source.Error(r.TokenStartIndex, $"{where}: expected an object.");
     }
 
-    private static CocoImage ReadImage(ref Utf8JsonReader r, JsonSource source, string where)
+    private static CocoImage ReadImage(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         ExpectObject(ref r, source, where);
@@ -138,7 +248,7 @@ internal static class CocoJsonReader
         return new CocoImage(id.Value, width.Value, height.Value, fileName);
     }
 
-    private static CocoCategory ReadCategory(ref Utf8JsonReader r, JsonSource source, string where)
+    private static CocoCategory ReadCategory(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         ExpectObject(ref r, source, where);
@@ -156,7 +266,7 @@ internal static class CocoJsonReader
         return new CocoCategory(id.Value, name, supercategory);
     }
 
-    private static CocoAnnotation ReadAnnotation(ref Utf8JsonReader r, JsonSource source, string where)
+    private static CocoAnnotation ReadAnnotation(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         ExpectObject(ref r, source, where);
@@ -195,7 +305,7 @@ internal static class CocoJsonReader
         };
     }
 
-    private static CocoDetection ReadDetection(ref Utf8JsonReader r, JsonSource source, string where, int index)
+    private static CocoDetection ReadDetection(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         ExpectObject(ref r, source, where);
@@ -215,17 +325,17 @@ internal static class CocoJsonReader
         }
         if (imageId == null || categoryId == null || score == null)
             throw source.Error(start, $"{where}: needs 'image_id', 'category_id' and 'score'.");
-        string entry = $"{where} (image_id {imageId}, category_id {categoryId})";
+        string Entry() => $"{where} (image_id {imageId}, category_id {categoryId})";
         if (!double.IsFinite(score.Value) || score.Value < 0)
-            throw source.Error(scoreAt, $"{entry}: score {score.Value} is not a finite non-negative number.");
+            throw source.Error(scoreAt, $"{Entry()}: score {score.Value} is not a finite non-negative number.");
         if (bbox is { } box && (box.Width < 0 || box.Height < 0))
-            throw source.Error(start, $"{entry}: bbox {box} has a negative width or height.");
+            throw source.Error(start, $"{Entry()}: bbox {box} has a negative width or height.");
         if (bbox == null && segmentation == null)
-            throw source.Error(start, $"{entry}: has neither 'bbox' nor 'segmentation'.");
+            throw source.Error(start, $"{Entry()}: has neither 'bbox' nor 'segmentation'.");
         return new CocoDetection { ImageId = imageId.Value, CategoryId = categoryId.Value, Score = score.Value, Bbox = bbox, Segmentation = segmentation };
     }
 
-    private static BoxXywh? ReadBox(ref Utf8JsonReader r, JsonSource source, string where)
+    private static BoxXywh? ReadBox(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         if (r.TokenType != JsonTokenType.StartArray) throw source.Error(start, $"{where}: 'bbox' must be a list [x, y, w, h].");
@@ -242,7 +352,7 @@ internal static class CocoJsonReader
         return new BoxXywh(v[0], v[1], v[2], v[3]);
     }
 
-    private static CocoSegmentation? ReadSegmentation(ref Utf8JsonReader r, JsonSource source, string where)
+    private static CocoSegmentation? ReadSegmentation(ref Utf8JsonReader r, JsonSource source, Where where)
     {
         long start = r.TokenStartIndex;
         switch (r.TokenType)
@@ -312,7 +422,7 @@ internal static class CocoJsonReader
         }
     }
 
-    private static long ReadInt64(ref Utf8JsonReader r, JsonSource source, string where, string name)
+    private static long ReadInt64(ref Utf8JsonReader r, JsonSource source, Where where, string name)
     {
         if (r.TokenType == JsonTokenType.Number)
         {
@@ -322,33 +432,33 @@ internal static class CocoJsonReader
         throw source.Error(r.TokenStartIndex, $"{where}: '{name}' must be an integer.");
     }
 
-    private static int ReadSize(ref Utf8JsonReader r, JsonSource source, string where, string name)
+    private static int ReadSize(ref Utf8JsonReader r, JsonSource source, Where where, string name)
     {
         long v = ReadInt64(ref r, source, where, name);
         if (v is < 0 or > int.MaxValue) throw source.Error(r.TokenStartIndex, $"{where}: '{name}' {v} is not a valid size.");
         return (int)v;
     }
 
-    private static double ReadNumber(ref Utf8JsonReader r, JsonSource source, string where, string name)
+    private static double ReadNumber(ref Utf8JsonReader r, JsonSource source, Where where, string name)
     {
         if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out double v)) return v;
         throw source.Error(r.TokenStartIndex, $"{where}: '{name}' must be a number.");
     }
 
-    private static double ReadFinite(ref Utf8JsonReader r, JsonSource source, string where, string name)
+    private static double ReadFinite(ref Utf8JsonReader r, JsonSource source, Where where, string name)
     {
         double v = ReadNumber(ref r, source, where, name);
         if (!double.IsFinite(v)) throw source.Error(r.TokenStartIndex, $"{where}: '{name}' value {v} is not finite.");
         return v;
     }
 
-    private static string ReadString(ref Utf8JsonReader r, JsonSource source, string where, string name)
+    private static string ReadString(ref Utf8JsonReader r, JsonSource source, Where where, string name)
     {
         if (r.TokenType == JsonTokenType.String) return r.GetString()!;
         throw source.Error(r.TokenStartIndex, $"{where}: '{name}' must be a string.");
     }
 
-    private static bool ReadFlag(ref Utf8JsonReader r, JsonSource source, string where, string name) => r.TokenType switch
+    private static bool ReadFlag(ref Utf8JsonReader r, JsonSource source, Where where, string name) => r.TokenType switch
     {
         JsonTokenType.True => true,
         JsonTokenType.False or JsonTokenType.Null => false,
