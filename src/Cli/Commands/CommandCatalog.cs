@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return InfoCommand.Create();
         yield return FeaturesCommand.Create();
+        yield return CacheCommand.Create();
         yield return TrainCommand.Create();
         yield return DepthCommand.Create();
         yield return EvalCommand.Create();

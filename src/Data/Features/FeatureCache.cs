@@ -45,6 +45,9 @@ public static class FeatureCache
 
         Directory.CreateDirectory(dir);
         using var lockFile = AcquireLock(dir);
+        // A run killed while writing a file atomically leaves its temporary file behind (name.<pid>.<guid>.tmp).
+        foreach (string stale in Directory.EnumerateFiles(dir, "*.tmp"))
+            File.Delete(stale);
         string manifestPath = Path.Combine(dir, ManifestFileName);
         if (File.Exists(manifestPath))
         {

@@ -1,11 +1,13 @@
 using PerceptionEncoder.Imaging;
+using TorchSharp;
 
 namespace PerceptionEncoder.Data.Transforms;
 
 /// <summary>
 /// Pixel-level resampling on row-major arrays: bilinear with antialiasing for colour images (the triangle filter
-/// widened by the scale when shrinking, as PIL's BILINEAR resize), nearest for labels, masks and depth (a target
-/// pixel takes the value of the source pixel under its centre, so values and validity are never mixed).
+/// widened by the scale when shrinking, as PIL's BILINEAR resize and the backbone's preprocessing), nearest for
+/// labels, masks and depth (a target pixel takes the value of the source pixel under its centre, so values and
+/// validity are never mixed).
 /// </summary>
 internal static class Resampling
 {
@@ -57,91 +59,27 @@ internal static class Resampling
         return result;
     }
 
-    /// <summary>Bilinear (antialiased) resize of an RGB image.</summary>
+    /// <summary>
+    /// Bilinear (antialiased) resize of an RGB image, computed exactly as the backbone's reference preprocessing
+    /// (<see cref="Backbone.PeImageTransform"/>, PIL's BILINEAR): libtorch's antialiased bilinear interpolation,
+    /// horizontally, rounded to 8 bits, then vertically, rounded again. A squash-resize here therefore gives the
+    /// very pixels <c>pe features</c> gives the backbone.
+    /// </summary>
     public static RgbImage ResizeBilinear(RgbImage image, int newWidth, int newHeight)
     {
         if (newWidth == image.Width && newHeight == image.Height) return image;
-        var horizontal = Coefficients(image.Width, newWidth);
-        var vertical = Coefficients(image.Height, newHeight);
-
-        // Horizontal pass: [H, W, 3] bytes -> [H, newW, 3] floats.
-        var temp = new float[image.Height * newWidth * 3];
-        byte[] src = image.Pixels;
-        for (int y = 0; y < image.Height; y++)
-        {
-            int srcRow = y * image.Width * 3, dstRow = y * newWidth * 3;
-            for (int x = 0; x < newWidth; x++)
-            {
-                var (start, weights) = horizontal[x];
-                float r = 0, g = 0, b = 0;
-                for (int k = 0; k < weights.Length; k++)
-                {
-                    int s = srcRow + (start + k) * 3;
-                    float w = weights[k];
-                    r += w * src[s];
-                    g += w * src[s + 1];
-                    b += w * src[s + 2];
-                }
-                int d = dstRow + x * 3;
-                temp[d] = r;
-                temp[d + 1] = g;
-                temp[d + 2] = b;
-            }
-        }
-
-        // Vertical pass: [H, newW, 3] -> [newH, newW, 3] bytes.
-        var result = new byte[newHeight * newWidth * 3];
-        int rowLength = newWidth * 3;
-        var accumulator = new float[rowLength];
-        for (int y = 0; y < newHeight; y++)
-        {
-            var (start, weights) = vertical[y];
-            Array.Clear(accumulator);
-            for (int k = 0; k < weights.Length; k++)
-            {
-                float w = weights[k];
-                int s = (start + k) * rowLength;
-                for (int i = 0; i < rowLength; i++) accumulator[i] += w * temp[s + i];
-            }
-            int d = y * rowLength;
-            for (int i = 0; i < rowLength; i++) result[d + i] = ToByte(accumulator[i]);
-        }
-        return new RgbImage(newWidth, newHeight, result);
+        using var scope = torch.NewDisposeScope();
+        var pixels = torch.tensor(image.Pixels, dtype: torch.ScalarType.Byte).view(image.Height, image.Width, 3) // [H, W, 3]
+            .permute(2, 0, 1).unsqueeze(0).to(torch.ScalarType.Float32); // -> [1, 3, H, W]
+        if (newWidth != image.Width) pixels = Interpolate(pixels, image.Height, newWidth); // -> [1, 3, H, W']
+        if (newHeight != image.Height) pixels = Interpolate(pixels, newHeight, newWidth); // -> [1, 3, H', W']
+        using var bytes = pixels.squeeze(0).permute(1, 2, 0).contiguous().to(torch.ScalarType.Byte); // [1, 3, H', W'] -> [H', W', 3]
+        return new RgbImage(newWidth, newHeight, bytes.data<byte>().ToArray());
     }
+
+    private static torch.Tensor Interpolate(torch.Tensor batch, int height, int width) =>
+        torch.nn.functional.interpolate(batch, size: [height, width], mode: torch.InterpolationMode.Bilinear, align_corners: false, antialias: true)
+            .round().clamp(0, 255);
 
     public static byte ToByte(float value) => value <= 0 ? (byte)0 : value >= 255 ? (byte)255 : (byte)(value + 0.5f);
-
-    /// <summary>Per target position: first source index and normalised triangle-filter weights.</summary>
-    private static (int Start, float[] Weights)[] Coefficients(int source, int target)
-    {
-        double scale = (double)source / target;
-        double filterScale = Math.Max(scale, 1.0);
-        double support = filterScale; // the triangle filter's support is 1, widened when shrinking
-        var result = new (int, float[])[target];
-        for (int i = 0; i < target; i++)
-        {
-            double centre = (i + 0.5) * scale;
-            int start = Math.Max(0, (int)(centre - support + 0.5));
-            int end = Math.Min(source, (int)(centre + support + 0.5));
-            if (end <= start) end = Math.Min(source, start + 1);
-            var weights = new float[end - start];
-            double total = 0;
-            for (int k = 0; k < weights.Length; k++)
-            {
-                double t = Math.Abs((start + k + 0.5 - centre) / filterScale);
-                double w = t < 1 ? 1 - t : 0;
-                weights[k] = (float)w;
-                total += w;
-            }
-            if (total <= 0)
-            {
-                weights = [1f];
-                start = Math.Clamp((int)centre, 0, source - 1);
-            }
-            else
-                for (int k = 0; k < weights.Length; k++) weights[k] = (float)(weights[k] / total);
-            result[i] = (start, weights);
-        }
-        return result;
-    }
 }

@@ -58,6 +58,18 @@ public class LoaderTests
     }
 
     [Fact]
+    public void SquashResizeThenCollate_GivesExactlyTheBackbonePreprocessing()
+    {
+        foreach (var (w, h, size) in new[] { (160, 120, 64), (37, 91, 48), (50, 50, 96) })
+        {
+            var sample = TestSamples.Scene(8, w, h);
+            using var batch = BatchCollator.Collate([new SquashResize(size).Apply(sample, new Random(0))]);
+            using var reference = PerceptionEncoder.Backbone.PeImageTransform.ToBatch([sample.Image!], size, patchSize: 16);
+            Assert.True(batch.Images!.equal(reference).all().item<bool>(), $"{w}x{h} -> {size}: pixels differ from PeImageTransform");
+        }
+    }
+
+    [Fact]
     public void Epoch_SkipBad_LeavesOutAndCountsUnreadableItems()
     {
         var source = Scenes(7);
