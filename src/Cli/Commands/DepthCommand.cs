@@ -15,8 +15,9 @@ namespace PerceptionEncoder.Cli.Commands;
 
 /// <summary>
 /// <c>pe depth --checkpoint BACKBONE --head HEAD --out DIR IMAGES...</c>: depth for images with a trained depth
-/// head, per image a uint16 PNG in millimetres, a float32 <c>.npy</c> in metres (both at the image's size, ready
-/// for <c>pe eval nyu --pred DIR</c>) and a Turbo colour picture with a scale bar in <c>DIR/color/</c>.
+/// head, per image a float32 <c>.npy</c> in metres (<c>DIR/npy/</c>) and a uint16 PNG in millimetres
+/// (<c>DIR/png/</c>), both at the image's size and each folder ready for <c>pe eval nyu --pred</c>, and a Turbo colour
+/// picture with a scale bar (<c>DIR/color/</c>).
 /// </summary>
 internal static class DepthCommand
 {
@@ -25,7 +26,7 @@ internal static class DepthCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Backbone checkpoint the head was trained on (or random:SEED with --config for a random-weight backbone).", Required = true };
         var config = new Option<string?>("--config") { Description = "Backbone config: released name or JSON file (default: from the checkpoint)." };
         var head = new Option<string>("--head") { Description = "The trained head: the --out folder of `pe train depth` (or its head.safetensors).", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder: <name>.png (uint16 mm), <name>.npy (float32 m), color/<name>.png.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: npy/<name>.npy (float32 m), png/<name>.png (uint16 mm), color/<name>.png; evaluate with `pe eval nyu --pred DIR/npy`.", Required = true };
         var imageSize = new Option<int?>("--image-size") { Description = "Squash-resize to N x N (default: the size the head was trained at)." };
         var native = new Option<bool>("--native") { Description = "Keep each image's size, floored to the patch." };
         var dtype = new Option<string>("--dtype") { Description = "Backbone compute dtype: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
@@ -52,7 +53,7 @@ internal static class DepthCommand
             int? size = parse.GetValue(native) ? null : parse.GetValue(imageSize) ?? (metadata.Input.Resize == "squash" ? metadata.Input.Size : backbone.ImageSize);
             var predictor = new DepthPredictor(backbone, depthHead, size);
             var inputList = parse.GetValue(inputs)!;
-            var images = ImageFile.Expand(inputList);
+            var (images, depthMaps) = PhotosOf(inputList);
             if (images.Count == 0) throw new FileNotFoundException($"no images found in {string.Join(", ", inputList)}.");
             var names = DepthOutputWriter.NamesOf(inputList, images);
             string outDir = parse.GetValue(output)!;
@@ -70,9 +71,11 @@ internal static class DepthCommand
                 }
             });
             parse.InvocationConfiguration.Output.WriteLine(
-                $"wrote depth for {images.Count} image(s) to {outDir}: <name>.png (uint16 mm), <name>.npy (float32 m), {DepthOutputWriter.ColorFolder}/<name>.png " +
+                $"wrote depth for {images.Count} image(s) to {outDir}: {DepthOutputWriter.NpyFolder}/<name>.npy (float32 m), " +
+                $"{DepthOutputWriter.PngFolder}/<name>.png (uint16 mm), {DepthOutputWriter.ColorFolder}/<name>.png " +
                 $"({backbone.Name}{(backbone.IsRandom ? ", random weights" : "")}, {depthHead.Settings.GetType().Name.Replace("Config", "", StringComparison.Ordinal)}, " +
-                $"{(size is { } s ? $"squash {s}x{s}" : "native size")}).");
+                $"{(size is { } s ? $"squash {s}x{s}" : "native size")})" +
+                (depthMaps > 0 ? $"; {depthMaps} 16-bit greyscale PNG(s) (depth maps) skipped in the input folders." : "."));
             return 0;
         });
         return command;
@@ -114,6 +117,40 @@ internal static class DepthCommand
         }
         head.eval();
         return head;
+    }
+
+    /// <summary>
+    /// The images of the inputs. Folders are searched recursively, leaving out 16-bit greyscale PNGs: those are depth
+    /// maps (an NYU folder holds them beside the photos), never camera images. Files given by name are kept.
+    /// </summary>
+    internal static (IReadOnlyList<string> Images, int DepthMapsSkipped) PhotosOf(IReadOnlyList<string> inputs)
+    {
+        var images = new List<string>();
+        int skipped = 0;
+        foreach (string input in inputs)
+        {
+            if (!Directory.Exists(input))
+            {
+                images.AddRange(ImageFile.Expand([input]));
+                continue;
+            }
+            foreach (string file in ImageFile.Expand([input]))
+            {
+                if (IsSixteenBitGreyPng(file)) skipped++;
+                else images.Add(file);
+            }
+        }
+        return (images, skipped);
+    }
+
+    private static bool IsSixteenBitGreyPng(string path)
+    {
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return false;
+        Span<byte> header = stackalloc byte[26];
+        using var stream = File.OpenRead(path);
+        if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length) return false;
+        // Signature (8), IHDR length (4) and type (4), width (4), height (4), bit depth (1), colour type (1).
+        return header[12] == 'I' && header[13] == 'H' && header[14] == 'D' && header[15] == 'R' && header[24] == 16 && header[25] == 0;
     }
 
     private static DepthColorOptions ParseColorRange(string? text)

@@ -63,18 +63,42 @@ public sealed class DepthCliTests : IDisposable
         string outDir = _dir.File("pred");
         (code, output, error) = Pe("depth", "--checkpoint", "random:3", "--config", _config, "--head", head, "--out", outDir, _test.DataFolder);
         Assert.True(code == 0, $"pe depth failed ({code}): {error}");
+        // The NYU folder also holds the GT depth PNGs: they are not taken for photos.
+        Assert.Contains("2 16-bit greyscale PNG(s) (depth maps) skipped", output);
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(outDir, "npy"), "*.npy", SearchOption.AllDirectories).Count());
         foreach (string line in File.ReadLines(_test.ListFile))
         {
             string rgb = line.Split(' ')[0];
             string name = Path.ChangeExtension(rgb, null);
-            var png = Png.ReadGray16(Path.Combine(outDir, name + ".png"));
+            var png = Png.ReadGray16(Path.Combine(outDir, "png", name + ".png"));
             Assert.Equal((80, 60), (png.Width, png.Height));
-            var npy = DepthMap.Read(Path.Combine(outDir, name + ".npy"));
+            var npy = DepthMap.Read(Path.Combine(outDir, "npy", name + ".npy"));
             Assert.All(npy.Metres, v => Assert.InRange(v, 1e-3f, 10f));
             for (int i = 0; i < png.Pixels.Length; i += 97)
                 Assert.Equal(Math.Round(npy.Metres[i] * 1000.0), png.Pixels[i]);
             Assert.True(File.Exists(Path.Combine(outDir, "color", name + ".png")));
         }
+
+        // The files go through `pe eval nyu` (paired by the split list: GT sync_depth_*, predictions named after rgb_*).
+        string evalJson = _dir.File("eval.json");
+        (code, output, error) = Pe("eval", "nyu", "--gt", _test.DataFolder, "--pred", Path.Combine(outDir, "npy"), "--split", _test.ListFile,
+            "--crop", "none", "--out", evalJson);
+        Assert.True(code == 0, $"pe eval nyu failed ({code}): {error}");
+        var evaluation = JsonNode.Parse(File.ReadAllText(evalJson))!;
+        Assert.Equal(2, evaluation["count"]!.GetValue<int>());
+        // abs_rel recomputed here from the files, per image then averaged.
+        double expected = File.ReadLines(_test.ListFile).Average(line =>
+        {
+            var parts = line.Split(' ');
+            var gt = DepthMap.Read(Path.Combine(_test.DataFolder, parts[1]));
+            var pred = DepthMap.Read(Path.Combine(outDir, "npy", Path.ChangeExtension(parts[0], ".npy")));
+            var valid = Enumerable.Range(0, gt.Metres.Length).Where(i => gt.Metres[i] > 1e-3f && gt.Metres[i] < 10f).ToList();
+            return valid.Average(i => Math.Abs(gt.Metres[i] - (double)pred.Metres[i]) / gt.Metres[i]);
+        });
+        Assert.True(Math.Abs(expected - evaluation["mean"]!["abs_rel"]!.GetValue<double>()) < 1e-6, $"{expected} vs {evaluation.ToJsonString()}");
+        // The same images scored during training (features from the loader's squash resize) agree with the files' score.
+        Assert.Equal(metrics["head"]!["abs_rel"]!.GetValue<double>(), evaluation["mean"]!["abs_rel"]!.GetValue<double>(), 4);
+        Assert.Equal(metrics["head"]!["d1"]!.GetValue<double>(), evaluation["mean"]!["d1"]!.GetValue<double>(), 3);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ public sealed class DepthOutputTests
         using var dir = new TempDirectory();
         var depth = new DepthMap(2, 3, [1.2345f, 0.0004f, 10f, 2f, 3.5f, 65.6f]);
         var (png, npy, color) = DepthOutputWriter.Write(dir.Path, "scene/rgb_00001", depth);
-        Assert.Equal(dir.File("scene", "rgb_00001.png"), png);
+        Assert.Equal(dir.File("png", "scene", "rgb_00001.png"), png);
+        Assert.Equal(dir.File("npy", "scene", "rgb_00001.npy"), npy);
         Assert.Equal(dir.File("color", "scene", "rgb_00001.png"), color);
         var mm = Png.ReadGray16(png);
         Assert.Equal((3, 2), (mm.Width, mm.Height));

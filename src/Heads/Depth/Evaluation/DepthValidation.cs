@@ -2,7 +2,8 @@ using PerceptionEncoder.Data.Features;
 using PerceptionEncoder.Data.Loading;
 using PerceptionEncoder.Data.Samples;
 using PerceptionEncoder.Data.Transforms;
-using PerceptionEncoder.Heads.Depth.Inference;
+using PerceptionEncoder.Eval.Nyu;
+using DepthResize = PerceptionEncoder.Heads.Depth.Inference.DepthResize;
 using static TorchSharp.torch;
 using DepthMap = PerceptionEncoder.Eval.Formats.Nyu.DepthMap;
 
@@ -37,9 +38,13 @@ public static class DepthValidation
             BatchSize = batchSize, Shuffle = false, Parts = parts, SizeDivisibility = head.PatchSize, Workers = 2,
         });
         var index = Enumerable.Range(0, source.Count).ToDictionary(source.ItemId, StringComparer.Ordinal);
-        var headScore = new NyuScoring.Accumulator(eigenCrop, head.Range);
-        var constantScore = new NyuScoring.Accumulator(eigenCrop, head.Range);
-        var medianScore = new NyuScoring.Accumulator(eigenCrop, head.Range);
+        var options = new DepthEvalOptions
+        {
+            MinDepth = head.Range.Min, MaxDepth = head.Range.Max, Crop = eigenCrop ? DepthCrop.Eigen : DepthCrop.None,
+        };
+        var headScore = new Score(options);
+        var constantScore = new Score(options);
+        var medianScore = new Score(options);
         bool wasTraining = head.training;
         head.eval();
         int done = 0;
@@ -58,7 +63,7 @@ public static class DepthValidation
                     var sample = batch.Samples[i];
                     var original = source.Load(index[sample.Id], SampleParts.Depth).Depth ?? throw new InvalidDataException(
                         $"{source.Name}: item '{sample.Id}' has no ground-truth depth.");
-                    var gt = new DepthMap(original.Height, original.Width, original.Metres);
+                    var gt = original.ToMetresMap();
                     var full = DepthResize.ToOriginal(depth.narrow(0, i, 1), sample).contiguous();
                     headScore.Add(gt, new DepthMap(gt.Height, gt.Width, full.data<float>().ToArray()));
                     if (baselines != null)
@@ -77,5 +82,32 @@ public static class DepthValidation
         }
         return new DepthEvaluation(headScore.Mean(), baselines == null ? null : constantScore.Mean(),
             baselines == null ? null : medianScore.Mean());
+    }
+
+    /// <summary>
+    /// Per-image metrics of the NYU evaluator, then their mean. Images whose ground truth has no valid pixel (NaN in
+    /// the reference, which would make every mean NaN) are left out and counted as <c>skipped</c>.
+    /// </summary>
+    private sealed class Score(DepthEvalOptions options)
+    {
+        private readonly List<DepthMetrics> _images = [];
+        private int _skipped;
+
+        public void Add(DepthMap gt, DepthMap prediction)
+        {
+            var metrics = DepthEvaluator.Evaluate(gt, prediction, options);
+            if (metrics.ValidPixels == 0) _skipped++;
+            else _images.Add(metrics);
+        }
+
+        public Dictionary<string, double> Mean()
+        {
+            var result = new Dictionary<string, double>();
+            var mean = _images.Count > 0 ? DepthEvaluator.Mean(_images) : null;
+            foreach (string name in DepthMetrics.Names) result[name] = mean?[name] ?? double.NaN;
+            result["count"] = _images.Count;
+            result["skipped"] = _skipped;
+            return result;
+        }
     }
 }

@@ -5,19 +5,21 @@ namespace PerceptionEncoder.Heads.Depth.Output;
 
 /// <summary>
 /// The files `pe depth` writes per image, named by the image's path relative to its input folder without the
-/// extension (or its file name alone): <c>DIR/&lt;name&gt;.png</c> (uint16 millimetres), <c>DIR/&lt;name&gt;.npy</c>
-/// (float32 metres, [H, W]) and <c>DIR/color/&lt;name&gt;.png</c> (Turbo with a scale bar, kept in its own folder
-/// so `pe eval nyu --pred DIR` sees only depth files). Every file is written atomically.
+/// extension (or its file name alone), one folder per kind so that each is a clean `pe eval nyu --pred` folder:
+/// <c>DIR/npy/&lt;name&gt;.npy</c> (float32 metres, [H, W]), <c>DIR/png/&lt;name&gt;.png</c> (uint16 millimetres)
+/// and <c>DIR/color/&lt;name&gt;.png</c> (Turbo with a scale bar). Every file is written atomically.
 /// </summary>
 public static class DepthOutputWriter
 {
+    public const string NpyFolder = "npy";
+    public const string PngFolder = "png";
     public const string ColorFolder = "color";
 
     /// <summary>Writes the three files of one prediction and returns their paths (PNG, NPY, colour PNG).</summary>
     public static (string Png, string Npy, string Color) Write(string directory, string name, DepthMap depth, DepthColorOptions? color = null)
     {
-        string png = Path.Combine(directory, name + ".png");
-        string npy = Path.Combine(directory, name + ".npy");
+        string png = Path.Combine(directory, PngFolder, name + ".png");
+        string npy = Path.Combine(directory, NpyFolder, name + ".npy");
         string colour = Path.Combine(directory, ColorFolder, name + ".png");
         foreach (string path in new[] { png, npy, colour })
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
