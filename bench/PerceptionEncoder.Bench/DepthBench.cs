@@ -70,7 +70,11 @@ public static class DepthBench
         foreach (var (source, split) in new[] { (train, "train"), (test, "test") })
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
-                Directory = Path.Combine(cacheRoot, split), Layers = layers, ImageSize = imageSize, DatasetKind = "nyu", Split = split,
+                Directory = Path.Combine(cacheRoot, split),
+                Layers = layers,
+                ImageSize = imageSize,
+                DatasetKind = "nyu",
+                Split = split,
             });
         double cacheSeconds = clock.Elapsed.TotalSeconds - dataSeconds;
 

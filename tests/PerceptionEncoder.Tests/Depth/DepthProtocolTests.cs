@@ -18,8 +18,16 @@ public sealed class DepthProtocolTests
 {
     private static readonly PeConfig Tiny = new()
     {
-        PatchSize = 16, Width = 32, Layers = 2, Heads = 2, MlpRatio = 2, ImageSize = 32, UseClsToken = true,
-        UseLnPost = false, PoolType = PoolType.None, OutputDim = null,
+        PatchSize = 16,
+        Width = 32,
+        Layers = 2,
+        Heads = 2,
+        MlpRatio = 2,
+        ImageSize = 32,
+        UseClsToken = true,
+        UseLnPost = false,
+        PoolType = PoolType.None,
+        OutputDim = null,
     };
 
     [Fact]

@@ -1,5 +1,5 @@
-using SampleDepth = PerceptionEncoder.Data.Samples.DepthTarget;
 using DepthMap = PerceptionEncoder.Eval.Formats.Nyu.DepthMap;
+using SampleDepth = PerceptionEncoder.Data.Samples.DepthTarget;
 
 namespace PerceptionEncoder.Heads.Depth.Evaluation;
 

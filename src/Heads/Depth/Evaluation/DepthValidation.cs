@@ -3,9 +3,9 @@ using PerceptionEncoder.Data.Loading;
 using PerceptionEncoder.Data.Samples;
 using PerceptionEncoder.Data.Transforms;
 using PerceptionEncoder.Eval.Nyu;
-using DepthResize = PerceptionEncoder.Heads.Depth.Inference.DepthResize;
 using static TorchSharp.torch;
 using DepthMap = PerceptionEncoder.Eval.Formats.Nyu.DepthMap;
+using DepthResize = PerceptionEncoder.Heads.Depth.Inference.DepthResize;
 
 namespace PerceptionEncoder.Heads.Depth.Evaluation;
 
@@ -35,12 +35,18 @@ public static class DepthValidation
         var parts = SampleParts.Depth | (features.NeedsImages ? SampleParts.Image : SampleParts.None);
         var loader = new DataLoader(source, transform, new DataLoaderOptions
         {
-            BatchSize = batchSize, Shuffle = false, Parts = parts, SizeDivisibility = head.PatchSize, Workers = 2,
+            BatchSize = batchSize,
+            Shuffle = false,
+            Parts = parts,
+            SizeDivisibility = head.PatchSize,
+            Workers = 2,
         });
         var index = Enumerable.Range(0, source.Count).ToDictionary(source.ItemId, StringComparer.Ordinal);
         var options = new DepthEvalOptions
         {
-            MinDepth = head.Range.Min, MaxDepth = head.Range.Max, Crop = eigenCrop ? DepthCrop.Eigen : DepthCrop.None,
+            MinDepth = head.Range.Min,
+            MaxDepth = head.Range.Max,
+            Crop = eigenCrop ? DepthCrop.Eigen : DepthCrop.None,
         };
         var headScore = new Score(options);
         var constantScore = new Score(options);
