@@ -66,7 +66,8 @@ public static class DepthBench
         using var backbone = PeBackbone.CreateRandom(TinyConfig(imageSize), seed: 7);
         var head = new DptDepthConfig { Features = features, Loss = new() { GradientWeight = gradient } };
         var layers = DptDepthConfig.DefaultLayers(backbone.Depth);
-        string cacheRoot = Path.Combine(root, $"cache-{imageSize}");
+        string outDir = Path.Combine(root, $"run-{DateTime.UtcNow:yyyyMMddHHmmss}");
+        string cacheRoot = Path.Combine(outDir, "cache"); // made afresh: its time counts
         foreach (var (source, split) in new[] { (train, "train"), (test, "test") })
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
@@ -78,12 +79,11 @@ public static class DepthBench
             });
         double cacheSeconds = clock.Elapsed.TotalSeconds - dataSeconds;
 
-        string outDir = Path.Combine(root, $"run-{DateTime.UtcNow:yyyyMMddHHmmss}");
         var setup = new DepthTrainingSetup
         {
             Head = head,
             Options = new TrainOptions { Epochs = epochs, LearningRate = lr, WarmupSteps = 50, Seed = seed, EvalEvery = Int(o, "eval-every", 0) },
-            OutDirectory = outDir,
+            OutDirectory = Path.Combine(outDir, "head"),
             Train = train,
             Validation = test,
             Backbone = backbone,
