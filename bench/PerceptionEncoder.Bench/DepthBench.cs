@@ -213,6 +213,24 @@ public static class DepthBench
         double forward = BenchUtil.BestSeconds(() => { using var s = NewDisposeScope(); using var g = no_grad(); head.Forward(maps); });
         double both = BenchUtil.BestSeconds(() => { using var s = NewDisposeScope(); head.zero_grad(); head.Loss(maps, targets).Total.backward(); });
         Console.WriteLine($"DPT F={features}, batch {batch}, grid {grid}: forward {forward * 1000:F0} ms, forward+backward {both * 1000:F0} ms");
+        // The stages of a DPT forward at 480x640 with 256 features, one image (patch 16: grid 30x40).
+        using var noGrad = no_grad();
+        void Time(string what, long c, long h, long w, Func<Tensor, Tensor> op, double gmac)
+        {
+            using var x = randn(1, c, h, w);
+            double t = BenchUtil.BestSeconds(() => { using var s = NewDisposeScope(); op(x); });
+            Console.WriteLine($"{what}: {t * 1000:F0} ms ({gmac / t:F1} GMAC/s)");
+        }
+        using var rcu = nn.Conv2d(256, 256, 3, padding: 1);
+        using var oc1 = nn.Conv2d(256, 128, 3, padding: 1);
+        using var oc2 = nn.Conv2d(128, 32, 3, padding: 1);
+        using var proj = nn.Conv2d(256, 256, 1);
+        Time("conv3x3 256->256 @120x160", 256, 120, 160, x => rcu.forward(x), 19200.0 * 256 * 256 * 9 / 1e9);
+        Time("interp 256ch 120x160->240x320 (align)", 256, 120, 160, x => nn.functional.interpolate(x, [240, 320], mode: InterpolationMode.Bilinear, align_corners: true), 0);
+        Time("conv1x1 256->256 @240x320", 256, 240, 320, x => proj.forward(x), 76800.0 * 256 * 256 / 1e9);
+        Time("conv3x3 256->128 @240x320", 256, 240, 320, x => oc1.forward(x), 76800.0 * 256 * 128 * 9 / 1e9);
+        Time("interp 128ch 240x320->480x640 (align)", 128, 240, 320, x => nn.functional.interpolate(x, [480, 640], mode: InterpolationMode.Bilinear, align_corners: true), 0);
+        Time("conv3x3 128->32 @480x640", 128, 480, 640, x => oc2.forward(x), 307200.0 * 128 * 32 * 9 / 1e9);
     }
 
     private static void PrintTable(DepthEvaluation e)

@@ -4,8 +4,11 @@ using PerceptionEncoder.Bench;
 // for bench/RESULTS.md. bench/run.sh runs them all (and installs the Python baselines).
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["backbone"] = BackboneBench.Run,
     ["eval"] = EvalBench.Run,
     ["depth"] = DepthBench.Run,
+    ["tracking"] = TrackingBench.Run,
+    ["cache"] = CacheBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

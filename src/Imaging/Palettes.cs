@@ -4,7 +4,9 @@ namespace PerceptionEncoder.Imaging;
 public static class Palettes
 {
     /// <summary>
-    /// The DAVIS palette (the PASCAL VOC colour map): 256 RGB triples, index 0 black, 1 (128,0,0), 2 (0,128,0)...
+    /// The DAVIS palette (the PASCAL VOC colour map): 256 RGB triples, index 0 black, 1 (128,0,0), 2 (0,128,0)...,
+    /// as in the official DAVIS annotations and results. (DINO's label propagation writes UVC's palette.txt, which
+    /// differs from index 9 on: 191 for 192, then a grey ramp; evaluators read indices, so both work.)
     /// </summary>
     public static byte[] Davis { get; } = BuildVoc();
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 using System.Text;
 
 namespace PerceptionEncoder.Imaging;
@@ -155,21 +156,31 @@ public static class Png
         };
         int bitsPerPixel = channels * bitDepth;
         int bytesPerPixel = Math.Max(1, bitsPerPixel / 8);
+        int rowBytes = (width * bitsPerPixel + 7) / 8;
         byte[] inflated;
         try
         {
             idat.Position = 0;
             using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            z.CopyTo(output);
-            inflated = output.ToArray();
+            if (interlace == 0)
+            {
+                // Exactly one filter byte plus one row per row.
+                inflated = new byte[(long)(rowBytes + 1) * height];
+                if (z.ReadAtLeast(inflated, inflated.Length, throwOnEndOfStream: false) < inflated.Length)
+                    throw new InvalidDataException($"{path}: truncated PNG (image data ends early).");
+            }
+            else
+            {
+                using var output = new MemoryStream();
+                z.CopyTo(output);
+                inflated = output.ToArray();
+            }
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: corrupt PNG image data ({e.Message}).");
         }
 
-        int rowBytes = (width * bitsPerPixel + 7) / 8;
         var raw = new byte[rowBytes * height];
         if (interlace == 0)
             Unfilter(path, inflated, 0, raw, 0, rowBytes, height, bytesPerPixel);
@@ -185,26 +196,54 @@ public static class Png
         for (int y = 0; y < rows; y++)
         {
             int filter = src[offset];
-            int s = offset + 1, d = dstOffset + y * rowBytes, prev = d - rowBytes;
-            for (int i = 0; i < rowBytes; i++)
+            var line = src.AsSpan(offset + 1, rowBytes);
+            var row = dst.AsSpan(dstOffset + y * rowBytes, rowBytes);
+            var prior = y > 0 ? dst.AsSpan(dstOffset + (y - 1) * rowBytes, rowBytes) : default;
+            // One loop per filter type: label maps are mostly "None"/"Up" rows, which become a copy or a vector add.
+            switch (filter)
             {
-                int a = i >= bpp ? dst[d + i - bpp] : 0;
-                int b = y > 0 ? dst[prev + i] : 0;
-                int c = y > 0 && i >= bpp ? dst[prev + i - bpp] : 0;
-                int x = src[s + i];
-                dst[d + i] = filter switch
-                {
-                    0 => (byte)x,
-                    1 => (byte)(x + a),
-                    2 => (byte)(x + b),
-                    3 => (byte)(x + ((a + b) >> 1)),
-                    4 => (byte)(x + Paeth(a, b, c)),
-                    _ => throw new InvalidDataException($"{path}: corrupt PNG (row filter {filter})."),
-                };
+                case 0:
+                    line.CopyTo(row);
+                    break;
+                case 1:
+                    line[..bpp].CopyTo(row);
+                    for (int i = bpp; i < rowBytes; i++) row[i] = (byte)(line[i] + row[i - bpp]);
+                    break;
+                case 2 when y == 0:
+                    line.CopyTo(row);
+                    break;
+                case 2:
+                    AddBytes(line, prior, row);
+                    break;
+                case 3:
+                    for (int i = 0; i < rowBytes; i++)
+                    {
+                        int a = i >= bpp ? row[i - bpp] : 0, b = y > 0 ? prior[i] : 0;
+                        row[i] = (byte)(line[i] + ((a + b) >> 1));
+                    }
+                    break;
+                case 4:
+                    for (int i = 0; i < rowBytes; i++)
+                    {
+                        int a = i >= bpp ? row[i - bpp] : 0, b = y > 0 ? prior[i] : 0, c = y > 0 && i >= bpp ? prior[i - bpp] : 0;
+                        row[i] = (byte)(line[i] + Paeth(a, b, c));
+                    }
+                    break;
+                default:
+                    throw new InvalidDataException($"{path}: corrupt PNG (row {y} has filter type {filter}).");
             }
             offset += rowBytes + 1;
         }
         return offset;
+    }
+
+    private static void AddBytes(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y, Span<byte> sum)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<byte>.Count <= sum.Length; i += Vector<byte>.Count)
+                (new Vector<byte>(x[i..]) + new Vector<byte>(y[i..])).CopyTo(sum[i..]);
+        for (; i < sum.Length; i++) sum[i] = (byte)(x[i] + y[i]);
     }
 
     private static void Deinterlace(string path, byte[] src, byte[] raw, int width, int height, int bitsPerPixel, int bpp)

@@ -1,5 +1,5 @@
-using TorchSharp;
 using System.Text.RegularExpressions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Backbone.Checkpoints;
@@ -101,16 +101,16 @@ public sealed partial class CheckpointKeys
                     ignored.Add(name);
                     continue;
                 case "attn_pool.q.weight" or "attn_pool.q.bias":
-                {
-                    string suffix = name.EndsWith("weight", StringComparison.Ordinal) ? "weight" : "bias";
-                    if (byName.TryGetValue($"attn_pool.kv.{suffix}", out var kv))
                     {
-                        long[] shape = [t.Shape[0] + kv.Shape[0], .. t.Shape.Skip(1)];
-                        Add(result, t.Derive($"attn_pool.attn.in_proj_{suffix}", shape, () => Concatenated(t, kv)));
+                        string suffix = name.EndsWith("weight", StringComparison.Ordinal) ? "weight" : "bias";
+                        if (byName.TryGetValue($"attn_pool.kv.{suffix}", out var kv))
+                        {
+                            long[] shape = [t.Shape[0] + kv.Shape[0], .. t.Shape.Skip(1)];
+                            Add(result, t.Derive($"attn_pool.attn.in_proj_{suffix}", shape, () => Concatenated(t, kv)));
+                        }
+                        else Add(result, t); // reported as unexpected, with its kv half missing
+                        continue;
                     }
-                    else Add(result, t); // reported as unexpected, with its kv half missing
-                    continue;
-                }
                 case "attn_pool.kv.weight" or "attn_pool.kv.bias":
                     if (!byName.ContainsKey(name.Replace(".kv.", ".q.", StringComparison.Ordinal))) Add(result, t);
                     continue;
@@ -207,13 +207,13 @@ public sealed partial class CheckpointKeys
                     break;
                 case "attn_pool.probe": yield return new("attn_pool.latent", value); break;
                 case "attn_pool.attn.in_proj_weight" or "attn_pool.attn.in_proj_bias":
-                {
-                    string suffix = key.EndsWith("weight", StringComparison.Ordinal) ? "weight" : "bias";
-                    long c = value.shape[0] / 3;
-                    yield return new($"attn_pool.q.{suffix}", value.narrow(0, 0, c).contiguous());
-                    yield return new($"attn_pool.kv.{suffix}", value.narrow(0, c, 2 * c).contiguous());
-                    break;
-                }
+                    {
+                        string suffix = key.EndsWith("weight", StringComparison.Ordinal) ? "weight" : "bias";
+                        long c = value.shape[0] / 3;
+                        yield return new($"attn_pool.q.{suffix}", value.narrow(0, 0, c).contiguous());
+                        yield return new($"attn_pool.kv.{suffix}", value.narrow(0, c, 2 * c).contiguous());
+                        break;
+                    }
                 default: yield return new(ToTimmName(key), value); break;
             }
         }

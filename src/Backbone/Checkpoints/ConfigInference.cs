@@ -63,11 +63,21 @@ public static partial class ConfigInference
         int? outputDim = shapes.TryGetValue("proj", out var proj) && proj.Count == 2 ? (int)proj[1] : null;
         var inferred = new PeConfig
         {
-            PatchSize = patch, Width = width, Layers = layers, Heads = 1, MlpRatio = mlpRatio, ImageSize = image,
-            UseClsToken = cls, UseAbsPosemb = absPos, UseRope2d = true,
+            PatchSize = patch,
+            Width = width,
+            Layers = layers,
+            Heads = 1,
+            MlpRatio = mlpRatio,
+            ImageSize = image,
+            UseClsToken = cls,
+            UseAbsPosemb = absPos,
+            UseRope2d = true,
             LsInitValue = shapes.ContainsKey("transformer.resblocks.0.ls_1.gamma") ? 0.1 : null,
-            UseLnPre = shapes.ContainsKey("ln_pre.weight"), UseLnPost = shapes.ContainsKey("ln_post.weight"),
-            PoolType = attnPool ? PoolType.Attn : PoolType.None, AttnPoolerHeads = 8, OutputDim = outputDim,
+            UseLnPre = shapes.ContainsKey("ln_pre.weight"),
+            UseLnPost = shapes.ContainsKey("ln_post.weight"),
+            PoolType = attnPool ? PoolType.Attn : PoolType.None,
+            AttnPoolerHeads = 8,
+            OutputDim = outputDim,
         };
         var released = PeConfigs.Released.FirstOrDefault(r => r with { Name = "custom", Heads = 1 } == inferred with { Name = "custom" });
         if (released != null) return released;

@@ -122,9 +122,20 @@ public static class PeCheckpoint
         var unexpected = keys.Tensors.Keys.Where(k => !expectedKeys.Contains(k)).ToList();
         return new CheckpointReport
         {
-            Path = file.Path, Format = file.Format, KeyStyle = keys.Style, StrippedPrefix = keys.StrippedPrefix, Wrapper = file.Wrapper,
-            DroppedOtherTowers = keys.DroppedOtherTowers, Ignored = keys.Ignored, Config = config, ConfigSource = source,
-            Matched = matched, StoredDTypes = dtypes, Missing = missing, Unexpected = unexpected, Mismatched = mismatched,
+            Path = file.Path,
+            Format = file.Format,
+            KeyStyle = keys.Style,
+            StrippedPrefix = keys.StrippedPrefix,
+            Wrapper = file.Wrapper,
+            DroppedOtherTowers = keys.DroppedOtherTowers,
+            Ignored = keys.Ignored,
+            Config = config,
+            ConfigSource = source,
+            Matched = matched,
+            StoredDTypes = dtypes,
+            Missing = missing,
+            Unexpected = unexpected,
+            Mismatched = mismatched,
         };
     }
 

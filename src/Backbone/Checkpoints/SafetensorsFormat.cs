@@ -14,9 +14,16 @@ public static class SafetensorsFormat
 {
     private static readonly Dictionary<string, ScalarType> DTypes = new()
     {
-        ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16, ["F64"] = ScalarType.Float64,
-        ["I64"] = ScalarType.Int64, ["I32"] = ScalarType.Int32, ["I16"] = ScalarType.Int16, ["I8"] = ScalarType.Int8,
-        ["U8"] = ScalarType.Byte, ["BOOL"] = ScalarType.Bool,
+        ["F32"] = ScalarType.Float32,
+        ["F16"] = ScalarType.Float16,
+        ["BF16"] = ScalarType.BFloat16,
+        ["F64"] = ScalarType.Float64,
+        ["I64"] = ScalarType.Int64,
+        ["I32"] = ScalarType.Int32,
+        ["I16"] = ScalarType.Int16,
+        ["I8"] = ScalarType.Int8,
+        ["U8"] = ScalarType.Byte,
+        ["BOOL"] = ScalarType.Bool,
     };
 
     /// <summary>Whether the first bytes of a file look like a safetensors header.</summary>

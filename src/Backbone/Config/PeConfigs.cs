@@ -74,14 +74,29 @@ public static class PeConfigs
     {
         PeConfig Core(string name, int patch, int image, int width, int layers, int heads, int outputDim, bool cls = true, double mlp = 4.0) => new()
         {
-            Name = name, PatchSize = patch, ImageSize = image, Width = width, Layers = layers, Heads = heads, MlpRatio = mlp,
-            UseClsToken = cls, PoolType = PoolType.Attn, OutputDim = outputDim, UseLnPost = true, LsInitValue = null,
+            Name = name,
+            PatchSize = patch,
+            ImageSize = image,
+            Width = width,
+            Layers = layers,
+            Heads = heads,
+            MlpRatio = mlp,
+            UseClsToken = cls,
+            PoolType = PoolType.Attn,
+            OutputDim = outputDim,
+            UseLnPost = true,
+            LsInitValue = null,
         };
         // Lang and Spatial towers: no pooling, no projection, no ln_post.
         static PeConfig Dense(PeConfig core, string name, int image, int? layers = null, double? ls = null) => core with
         {
-            Name = name, ImageSize = image, Layers = layers ?? core.Layers, LsInitValue = ls,
-            PoolType = PoolType.None, OutputDim = null, UseLnPost = false,
+            Name = name,
+            ImageSize = image,
+            Layers = layers ?? core.Layers,
+            LsInitValue = ls,
+            PoolType = PoolType.None,
+            OutputDim = null,
+            UseLnPost = false,
         };
 
         var coreT = Core("PE-Core-T16-384", 16, 384, 192, 12, 3, 512);

@@ -36,6 +36,9 @@ public sealed class ResidualAttentionBlock : nn.Module
         register_module(nameof(mlp), mlp);
     }
 
+    /// <summary>The attention of this block (its kernel can be chosen).</summary>
+    public MultiheadAttention Attention => attn;
+
     /// <summary>The attention branch before LayerScale and the residual: attn(ln_1(x)). [B, T, C] -> [B, T, C].</summary>
     public Tensor AttentionBranch(Tensor x, Tensor? rotation)
     {

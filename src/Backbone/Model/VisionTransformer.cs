@@ -25,6 +25,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public VisionTransformer(PeConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(VisionTransformer))
     {
         config.Validate();
+        MallocTuning.Apply();
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
             throw new ArgumentException($"unsupported compute dtype {dtype}; use float32 or bfloat16.", nameof(dtype));
         Config = config;
@@ -60,6 +61,16 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
     /// <summary>The blocks, 0-based.</summary>
     public IReadOnlyList<ResidualAttentionBlock> Blocks => transformer.Blocks;
+
+    /// <summary>How every block computes attention (default <see cref="AttentionKernel.Auto"/>).</summary>
+    public AttentionKernel AttentionKernel
+    {
+        get => Blocks[0].Attention.Kernel;
+        set
+        {
+            foreach (var block in Blocks) block.Attention.Kernel = value;
+        }
+    }
 
     /// <summary>The 2-D RoPE of the blocks, or null when <c>use_rope2d</c> is off.</summary>
     public Rope2D? Rope => _rope;

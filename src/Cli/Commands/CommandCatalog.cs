@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return CacheCommand.Create();
         yield return TrainCommand.Create();
         yield return DepthCommand.Create();
+        yield return TrackCommand.Create();
         yield return EvalCommand.Create();
     }
 }

@@ -26,9 +26,9 @@ internal sealed record SceneLayout(int Width, int Height, double Focal, double H
     public static SceneLayout Draw(int width, int height, double focalFraction, Random random)
     {
         double focal = focalFraction * width;
-        double horizon = height * (0.22 + 0.22 * random.NextDouble());
-        double cameraHeight = 1.1 + 0.8 * random.NextDouble();
-        double wall = 3.5 + 6.0 * random.NextDouble();
+        double horizon = height * (0.15 + 0.3 * random.NextDouble());
+        double cameraHeight = 1.0 + 1.2 * random.NextDouble();
+        double wall = 4.0 + 5.8 * random.NextDouble();
         // The wall must meet the ground inside the image, above the bottom fifth.
         double footRow = horizon + focal * cameraHeight / wall;
         if (footRow > 0.8 * height) wall = focal * cameraHeight / (0.8 * height - horizon);

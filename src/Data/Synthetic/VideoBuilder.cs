@@ -28,6 +28,8 @@ internal static class VideoBuilder
         var background = SceneRenderer.Background(layout);
         double nearest = layout.GroundDepthAt(layout.Height - 1.0), farthest = layout.WallDistance - 0.2;
 
+        // Objects start on alternate sides and cross the frame toward each other at different depths (the first
+        // nearest), so that they pass in front of one another during the clip.
         var walkers = new List<Walker>();
         var categories = SyntheticCategory.All.OrderBy(_ => random.Next()).ToList();
         int count = random.Next(options.MinObjects, options.MaxObjects + 1);
@@ -35,20 +37,25 @@ internal static class VideoBuilder
         {
             for (int attempt = 0; attempt < 60; attempt++)
             {
-                double depth = nearest + (farthest - nearest) * random.NextDouble();
-                double height = Math.Max(options.MinObjectSize, Math.Min(0.5 * layout.Height, layout.Focal * (0.5 + 0.7 * random.NextDouble()) / depth));
-                double worldHeight = height * depth / layout.Focal;
+                double band = (k + random.NextDouble()) / count; // 0 = nearest: foot lowest in the image
+                double footRow = layout.Height - 1 - (layout.Height - 1 - layout.RowOfDepth(farthest)) * (0.05 + 0.85 * band);
+                double depth = layout.GroundDepthAt(footRow);
+                double height = Math.Max(options.MinObjectSize, layout.Height * (0.22 + 0.2 * random.NextDouble()) * nearest / depth);
+                height = Math.Min(height, 0.5 * layout.Height);
                 double width = height * categories[k].Aspect;
-                double footX = width / 2 + 2 + (layout.Width - width - 4) * random.NextDouble();
+                bool fromLeft = k % 2 == 0;
+                double start = fromLeft ? 0.08 + 0.2 * random.NextDouble() : 0.72 + 0.2 * random.NextDouble();
+                double footX = Math.Clamp(start * layout.Width, width / 2 + 2, layout.Width - width / 2 - 2);
+                double pixelsPerFrame = (0.45 + 0.3 * random.NextDouble()) * layout.Width / Math.Max(1, options.Frames - 1);
                 var candidate = new Walker
                 {
                     Category = categories[k],
                     Colour = SceneRenderer.ObjectColour(categories[k], random),
-                    WorldHeight = worldHeight,
+                    WorldHeight = height * depth / layout.Focal,
                     WorldX = (footX - layout.CentreX) * depth / layout.Focal,
                     Depth = depth,
-                    VelocityX = (0.04 + 0.08 * random.NextDouble()) * (random.Next(2) == 0 ? -1 : 1),
-                    VelocityZ = (0.02 + 0.08 * random.NextDouble()) * (random.Next(2) == 0 ? -1 : 1),
+                    VelocityX = (fromLeft ? 1 : -1) * pixelsPerFrame * depth / layout.Focal,
+                    VelocityZ = 0.02 * (random.NextDouble() - 0.5) * (farthest - nearest) / 2,
                 };
                 var box = Box(layout, candidate);
                 if (box.Y0 < 0 || walkers.Any(w => Overlaps(Box(layout, w), box))) continue;

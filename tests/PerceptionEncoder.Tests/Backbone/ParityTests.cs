@@ -1,4 +1,5 @@
 using PerceptionEncoder.Backbone;
+using PerceptionEncoder.Backbone.Model;
 using PerceptionEncoder.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -61,6 +62,21 @@ public sealed class ParityTests
             TensorAssert.Close(expectedMap, maps[layer], $"{model}/{input}/layer{layer} map");
             if (config.UseClsToken) TensorAssert.Close(tokens.select(1, 0), maps.ClassToken(layer)!, $"{model}/{input}/layer{layer} cls");
             else Assert.Null(maps.ClassToken(layer));
+        }
+    }
+
+    [SharedTheory]
+    [MemberData(nameof(Cases))]
+    public void AttentionKernels_FusedAndMatmul_BothMatchOfficialInFp32(string model, string input)
+    {
+        using var scope = NewDisposeScope();
+        using var backbone = PeBackbone.Load(PeParityFixture.StateDictPath(model), PeParityFixture.Config(model));
+        var expected = PeParityFixture.Activations(model, input)["final_output"];
+        var x = PeParityFixture.Input(input);
+        foreach (var kernel in new[] { AttentionKernel.Fused, AttentionKernel.Matmul })
+        {
+            backbone.Model.AttentionKernel = kernel;
+            TensorAssert.Close(expected, backbone.Forward(x), $"{model}/{input}/final_output with {kernel} attention");
         }
     }
 

@@ -12,8 +12,17 @@ public class CacheCommandTests
 {
     private static readonly PeConfig Tiny = new()
     {
-        Name = "tiny-cache", PatchSize = 8, Width = 32, Layers = 3, Heads = 2, MlpRatio = 2.0, ImageSize = 32,
-        UseClsToken = false, UseLnPost = false, PoolType = PoolType.None, OutputDim = null,
+        Name = "tiny-cache",
+        PatchSize = 8,
+        Width = 32,
+        Layers = 3,
+        Heads = 2,
+        MlpRatio = 2.0,
+        ImageSize = 32,
+        UseClsToken = false,
+        UseLnPost = false,
+        PoolType = PoolType.None,
+        OutputDim = null,
     };
 
     /// <summary>A checkpoint, its config file, and a folder of <paramref name="images"/> small images.</summary>

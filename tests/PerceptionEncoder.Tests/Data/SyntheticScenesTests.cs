@@ -50,7 +50,7 @@ public class SyntheticScenesTests
                     // The pixel below the object's foot is ground at (about) the object's depth.
                     int footRow = (int)(o.Box.Y + o.Box.Height), column = (int)(o.Box.X + o.Box.Width / 2);
                     if (footRow < Small.Height && !owned[footRow * Small.Width + column])
-                        Assert.InRange(d[footRow, column], o.Depth * 0.85, o.Depth * 1.01);
+                        Assert.InRange(d[footRow, column], o.Depth * 0.8, o.Depth * 1.12); // one row is several per cent far away
                     Assert.True(o.Box.Height >= Small.MinObjectSize - 1, $"object of height {o.Box.Height}");
                 }
             }
@@ -154,11 +154,23 @@ public class SyntheticScenesTests
     }
 
     [Fact]
-    public void RenderVideo_ObjectsMoveAndTheirVisibleMasksChange()
+    public void RenderVideo_ObjectsMoveAndPassInFrontOfOneAnother()
     {
-        var frames = SyntheticScenes.RenderVideo(3, new VideoOptions { Width = 160, Height = 96, Frames = 10 });
-        Assert.Equal(10, frames.Count);
-        Assert.NotEqual(frames[0].Labels.Pixels, frames[9].Labels.Pixels);
-        Assert.NotEqual(frames[0].Frame.Pixels, frames[9].Frame.Pixels);
+        double smallestVisibleShare = 1;
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var frames = SyntheticScenes.RenderVideo(seed, new VideoOptions { Width = 224, Height = 128, Frames = 16 });
+            Assert.Equal(16, frames.Count);
+            Assert.NotEqual(frames[0].Labels.Pixels, frames[15].Labels.Pixels);
+            int objects = frames[0].Labels.Pixels.Max();
+            for (int k = 1; k <= objects; k++)
+            {
+                var areas = frames.Select(f => f.Labels.Pixels.Count(p => p == k)).ToList();
+                Assert.True(areas[0] > 0, $"seed {seed}: object {k} is not visible in the first frame");
+                smallestVisibleShare = Math.Min(smallestVisibleShare, areas.Min() / (double)areas.Max());
+            }
+        }
+        // Some object is mostly hidden at some point: occlusion happens.
+        Assert.True(smallestVisibleShare < 0.6, $"no occlusion: every object keeps {smallestVisibleShare:P0} of its area");
     }
 }

@@ -15,15 +15,32 @@ internal sealed class StateDictUnpickler
 {
     private static readonly Dictionary<string, ScalarType> StorageTypes = new()
     {
-        ["FloatStorage"] = ScalarType.Float32, ["HalfStorage"] = ScalarType.Float16, ["BFloat16Storage"] = ScalarType.BFloat16,
-        ["DoubleStorage"] = ScalarType.Float64, ["LongStorage"] = ScalarType.Int64, ["IntStorage"] = ScalarType.Int32,
-        ["ShortStorage"] = ScalarType.Int16, ["CharStorage"] = ScalarType.Int8, ["ByteStorage"] = ScalarType.Byte,
+        ["FloatStorage"] = ScalarType.Float32,
+        ["HalfStorage"] = ScalarType.Float16,
+        ["BFloat16Storage"] = ScalarType.BFloat16,
+        ["DoubleStorage"] = ScalarType.Float64,
+        ["LongStorage"] = ScalarType.Int64,
+        ["IntStorage"] = ScalarType.Int32,
+        ["ShortStorage"] = ScalarType.Int16,
+        ["CharStorage"] = ScalarType.Int8,
+        ["ByteStorage"] = ScalarType.Byte,
         ["BoolStorage"] = ScalarType.Bool,
         // dtypes, as some writers name the storage dtype directly
-        ["float32"] = ScalarType.Float32, ["float"] = ScalarType.Float32, ["float16"] = ScalarType.Float16, ["half"] = ScalarType.Float16,
-        ["bfloat16"] = ScalarType.BFloat16, ["float64"] = ScalarType.Float64, ["double"] = ScalarType.Float64,
-        ["int64"] = ScalarType.Int64, ["long"] = ScalarType.Int64, ["int32"] = ScalarType.Int32, ["int"] = ScalarType.Int32,
-        ["int16"] = ScalarType.Int16, ["int8"] = ScalarType.Int8, ["uint8"] = ScalarType.Byte, ["bool"] = ScalarType.Bool,
+        ["float32"] = ScalarType.Float32,
+        ["float"] = ScalarType.Float32,
+        ["float16"] = ScalarType.Float16,
+        ["half"] = ScalarType.Float16,
+        ["bfloat16"] = ScalarType.BFloat16,
+        ["float64"] = ScalarType.Float64,
+        ["double"] = ScalarType.Float64,
+        ["int64"] = ScalarType.Int64,
+        ["long"] = ScalarType.Int64,
+        ["int32"] = ScalarType.Int32,
+        ["int"] = ScalarType.Int32,
+        ["int16"] = ScalarType.Int16,
+        ["int8"] = ScalarType.Int8,
+        ["uint8"] = ScalarType.Byte,
+        ["bool"] = ScalarType.Bool,
     };
 
     private readonly string _source;
