@@ -6,6 +6,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
 {
     ["backbone"] = BackboneBench.Run,
     ["eval"] = EvalBench.Run,
+    ["depth"] = DepthBench.Run,
     ["tracking"] = TrackingBench.Run,
     ["cache"] = CacheBench.Run,
 };

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using PerceptionEncoder.Backbone;
+using PerceptionEncoder.Cli.Infrastructure;
+using PerceptionEncoder.Heads;
+using PerceptionEncoder.Heads.Depth;
+using PerceptionEncoder.Heads.Depth.Inference;
+using PerceptionEncoder.Heads.Depth.Output;
+using PerceptionEncoder.Heads.Depth.Visualization;
+using PerceptionEncoder.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PerceptionEncoder.Cli.Commands;
+
+/// <summary>
+/// <c>pe depth --checkpoint BACKBONE --head HEAD --out DIR IMAGES...</c>: depth for images with a trained depth
+/// head, per image a float32 <c>.npy</c> in metres (<c>DIR/npy/</c>) and a uint16 PNG in millimetres
+/// (<c>DIR/png/</c>), both at the image's size and each folder ready for <c>pe eval nyu --pred</c>, and a Turbo colour
+/// picture with a scale bar (<c>DIR/color/</c>).
+/// </summary>
+internal static class DepthCommand
+{
+    internal static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Backbone checkpoint the head was trained on (or random:SEED with --config for a random-weight backbone).", Required = true };
+        var config = new Option<string?>("--config") { Description = "Backbone config: released name or JSON file (default: from the checkpoint)." };
+        var head = new Option<string>("--head") { Description = "The trained head: the --out folder of `pe train depth` (or its head.safetensors).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: npy/<name>.npy (float32 m), png/<name>.png (uint16 mm), color/<name>.png; evaluate with `pe eval nyu --pred DIR/npy`.", Required = true };
+        var imageSize = new Option<int?>("--image-size") { Description = "Squash-resize to N x N (default: the size the head was trained at)." };
+        var native = new Option<bool>("--native") { Description = "Keep each image's size, floored to the patch." };
+        var dtype = new Option<string>("--dtype") { Description = "Backbone compute dtype: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+        dtype.AcceptOnlyFromAmong("fp32", "bf16");
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass (squash mode).", DefaultValueFactory = _ => 4 };
+        var colorRange = new Option<string?>("--color-range") { Description = "NEAR,FAR in metres for the colour pictures (default: each map's own range)." };
+        var inputs = new Argument<string[]>("IMAGES") { Description = "Image files or folders of them.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("depth", "Predict depth for images with a trained depth head (PNG mm, NPY m, colour picture).")
+        {
+            checkpoint, config, head, output, imageSize, native, dtype, batch, colorRange, inputs,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(imageSize) != null && parse.GetValue(native))
+                throw new CliUsageException("--image-size and --native exclude each other.");
+            if (parse.GetValue(batch) < 1) throw new CliUsageException($"--batch must be at least 1 (got {parse.GetValue(batch)}).");
+            if (parse.GetValue(imageSize) is < 1) throw new CliUsageException($"--image-size must be positive (got {parse.GetValue(imageSize)}).");
+            var colors = ParseColorRange(parse.GetValue(colorRange));
+            var device = GlobalOptions.ApplyTorchSettings(parse);
+            using var backbone = OpenBackbone(parse.GetValue(checkpoint)!, parse.GetValue(config),
+                parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+            using var depthHead = LoadHead(parse.GetValue(head)!, backbone, out var metadata);
+            depthHead.to(device);
+            int? size = parse.GetValue(native) ? null : parse.GetValue(imageSize) ?? (metadata.Input.Resize == "squash" ? metadata.Input.Size : backbone.ImageSize);
+            var predictor = new DepthPredictor(backbone, depthHead, size);
+            var inputList = parse.GetValue(inputs)!;
+            var (images, depthMaps) = PhotosOf(inputList);
+            if (images.Count == 0) throw new FileNotFoundException($"no images found in {string.Join(", ", inputList)}.");
+            var names = DepthOutputWriter.NamesOf(inputList, images);
+            string outDir = parse.GetValue(output)!;
+            int perPass = size == null ? 1 : parse.GetValue(batch);
+            ConsoleProgress.Run("depth", images.Count, progress =>
+            {
+                for (int start = 0; start < images.Count; start += perPass)
+                {
+                    int n = Math.Min(perPass, images.Count - start);
+                    var decoded = Enumerable.Range(start, n).Select(i => ImageFile.ReadRgb(images[i])).ToList();
+                    var maps = predictor.PredictBatch(decoded, images.Skip(start).Take(n).ToList());
+                    for (int i = 0; i < n; i++)
+                        DepthOutputWriter.Write(outDir, names[start + i], maps[i], colors);
+                    progress.Report(start + n);
+                }
+            });
+            parse.InvocationConfiguration.Output.WriteLine(
+                $"wrote depth for {images.Count} image(s) to {outDir}: {DepthOutputWriter.NpyFolder}/<name>.npy (float32 m), " +
+                $"{DepthOutputWriter.PngFolder}/<name>.png (uint16 mm), {DepthOutputWriter.ColorFolder}/<name>.png " +
+                $"({backbone.Name}{(backbone.IsRandom ? ", random weights" : "")}, {depthHead.Settings.GetType().Name.Replace("Config", "", StringComparison.Ordinal)}, " +
+                $"{(size is { } s ? $"squash {s}x{s}" : "native size")})" +
+                (depthMaps > 0 ? $"; {depthMaps} 16-bit greyscale PNG(s) (depth maps) skipped in the input folders." : "."));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The backbone of <paramref name="checkpoint"/>: a checkpoint file, or <c>random:SEED</c> (with a config) for
+    /// the random-weight backbone the demo and the benchmarks use.
+    /// </summary>
+    internal static PeBackbone OpenBackbone(string checkpoint, string? config, ScalarType dtype, Device device)
+    {
+        var parsed = config == null ? null : PeConfigs.Resolve(config);
+        if (checkpoint.StartsWith("random:", StringComparison.Ordinal))
+        {
+            if (!int.TryParse(checkpoint["random:".Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed))
+                throw new CliUsageException($"--checkpoint {checkpoint}: expected random:SEED with an integer seed.");
+            if (parsed == null) throw new CliUsageException("--checkpoint random:SEED needs --config (a released name or a JSON file).");
+            return PeBackbone.CreateRandom(parsed, seed, dtype, device);
+        }
+        return PeBackbone.Load(checkpoint, parsed, dtype, device);
+    }
+
+    /// <summary>Loads a depth head exported by `pe train depth`, refusing one trained on another backbone.</summary>
+    internal static DepthHead LoadHead(string path, IFeatureBackbone backbone, out HeadMetadata metadata)
+    {
+        metadata = HeadCheckpoint.ReadMetadata(path);
+        if (metadata.Task != DepthHead.TaskName)
+            throw new InvalidDataException($"{path}: a {metadata.Task} head, not a depth head.");
+        metadata.Backbone.EnsureSameAs(BackboneSpec.Of(backbone), path);
+        var head = DepthHead.FromConfig(metadata.Head, metadata.Backbone);
+        try
+        {
+            HeadCheckpoint.LoadWeights(path, head);
+        }
+        catch
+        {
+            head.Dispose();
+            throw;
+        }
+        head.eval();
+        return head;
+    }
+
+    /// <summary>
+    /// The images of the inputs. Folders are searched recursively, leaving out 16-bit greyscale PNGs: those are depth
+    /// maps (an NYU folder holds them beside the photos), never camera images. Files given by name are kept.
+    /// </summary>
+    internal static (IReadOnlyList<string> Images, int DepthMapsSkipped) PhotosOf(IReadOnlyList<string> inputs)
+    {
+        var images = new List<string>();
+        int skipped = 0;
+        foreach (string input in inputs)
+        {
+            if (!Directory.Exists(input))
+            {
+                images.AddRange(ImageFile.Expand([input]));
+                continue;
+            }
+            foreach (string file in ImageFile.Expand([input]))
+            {
+                if (IsSixteenBitGreyPng(file)) skipped++;
+                else images.Add(file);
+            }
+        }
+        return (images, skipped);
+    }
+
+    private static bool IsSixteenBitGreyPng(string path)
+    {
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return false;
+        Span<byte> header = stackalloc byte[26];
+        using var stream = File.OpenRead(path);
+        if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length) return false;
+        // Signature (8), IHDR length (4) and type (4), width (4), height (4), bit depth (1), colour type (1).
+        return header[12] == 'I' && header[13] == 'H' && header[14] == 'D' && header[15] == 'R' && header[24] == 16 && header[25] == 0;
+    }
+
+    private static DepthColorOptions ParseColorRange(string? text)
+    {
+        if (text == null) return DepthColorOptions.Default;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float near)
+            && float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float far) && far > near && near >= 0)
+            return new DepthColorOptions(near, far);
+        throw new CliUsageException($"--color-range {text}: expected NEAR,FAR in metres with 0 <= NEAR < FAR, e.g. 0.5,8.");
+    }
+}
