@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,16 +24,27 @@ public sealed class HeadTrainer<TTargets, TPrediction>
     private readonly BackboneSpec _backbone;
     private readonly TrainOptions _options;
     private readonly string _directory;
+    private readonly HeadMetadata? _export;
 
     /// <param name="directory">The head's output folder: the resume file and the exported head go there.</param>
-    public HeadTrainer(IDenseHead<TTargets, TPrediction> head, BackboneSpec backbone, TrainOptions options, string directory)
+    /// <param name="export">
+    /// When given, after every epoch the head is also exported there as a <see cref="HeadCheckpoint"/> with this
+    /// metadata (epochs trained and the latest metrics filled in), with the loss curve as <c>loss.csv</c>.
+    /// </param>
+    public HeadTrainer(IDenseHead<TTargets, TPrediction> head, BackboneSpec backbone, TrainOptions options, string directory,
+        HeadMetadata? export = null)
     {
         options.Validate();
+        if (export != null && (export.Task != head.Task || export.Backbone != backbone))
+            throw new ArgumentException("the export metadata must describe this head and backbone");
         _head = head;
         _backbone = backbone;
         _options = options;
         _directory = directory;
+        _export = export;
     }
+
+    public const string LossLogFileName = "loss.csv";
 
     /// <summary>Called after every optimiser step and every evaluation (for progress bars and logs).</summary>
     public event Action<StepRecord>? StepDone;
@@ -114,10 +126,33 @@ public sealed class HeadTrainer<TTargets, TPrediction>
             }
             progress = new TrainingProgress(epoch + 1, step, steps.ToArray(), evaluations.ToArray());
             Save(optimizer, progress);
+            Export(progress);
             EpochSaved?.Invoke(progress);
         }
         module.eval();
         return progress;
+    }
+
+    private void Export(TrainingProgress progress)
+    {
+        if (_export == null) return;
+        HeadCheckpoint.Save(_directory, _head, _export with
+        {
+            EpochsTrained = progress.EpochsDone,
+            Metrics = progress.Evaluations.Count > 0 ? progress.Evaluations[^1].Metrics : null,
+        });
+        var parts = progress.Steps.SelectMany(s => s.Parts.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var csv = new StringBuilder("epoch,step,lr,loss,grad_norm");
+        foreach (string part in parts) csv.Append(',').Append(part);
+        csv.Append('\n');
+        foreach (var step in progress.Steps)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{step.Epoch},{step.Step},{step.LearningRate:R},{step.Loss:R},{step.GradNorm:R}");
+            foreach (string part in parts)
+                csv.Append(',').Append(step.Parts.TryGetValue(part, out double v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+            csv.Append('\n');
+        }
+        AtomicFile.WriteAllText(Path.Combine(_directory, LossLogFileName), csv.ToString());
     }
 
     private JsonObject Identity() => new()

@@ -1,0 +1,78 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PerceptionEncoder.Backbone.Model;
+
+/// <summary>
+/// Multi-head attention with the parameter names of <c>nn.MultiheadAttention</c> (and of PE's <c>SelfAttention</c>):
+/// fused <c>in_proj_weight</c> [3C, C] with rows [q; k; v], <c>in_proj_bias</c> [3C], <c>out_proj</c> (Linear C->C).
+/// Head h takes channels [h*D, (h+1)*D); scaling D^-0.5; no mask.
+/// </summary>
+public sealed class MultiheadAttention : nn.Module
+{
+    private readonly Parameter in_proj_weight;
+    private readonly Parameter in_proj_bias;
+    private readonly Linear out_proj;
+    private readonly long _width;
+
+    public MultiheadAttention(long width, int heads, ScalarType dtype, Device? device) : base(nameof(MultiheadAttention))
+    {
+        _width = width;
+        Heads = heads;
+        in_proj_weight = new Parameter(torch.empty([3 * width, width], dtype: dtype, device: device), requires_grad: false);
+        in_proj_bias = new Parameter(torch.zeros([3 * width], dtype: dtype, device: device), requires_grad: false);
+        out_proj = nn.Linear(width, width, hasBias: true, device: device, dtype: dtype);
+        register_parameter(nameof(in_proj_weight), in_proj_weight);
+        register_parameter(nameof(in_proj_bias), in_proj_bias);
+        register_module(nameof(out_proj), out_proj);
+    }
+
+    public int Heads { get; }
+
+    /// <summary>
+    /// Self-attention over all tokens, with 2-D RoPE on q and k when <paramref name="rotation"/> is given
+    /// (<see cref="Rope2D.Rotation"/>). [B, T, C] -> [B, T, C] (after out_proj).
+    /// </summary>
+    public Tensor SelfAttention(Tensor x, Tensor? rotation)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1], d = _width / Heads;
+        var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias).view(b, t, 3, Heads, d); // [B, T, 3C] -> [B, T, 3, H, D]
+        Tensor q, k;
+        if (rotation is null)
+        {
+            q = qkv.select(2, 0).transpose(1, 2); // [B, T, H, D] -> [B, H, T, D]
+            k = qkv.select(2, 1).transpose(1, 2);
+        }
+        else
+        {
+            var qk = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // [B, T, 2, H, D]
+            q = qk.select(2, 0).transpose(1, 2); // -> [B, H, T, D]
+            k = qk.select(2, 1).transpose(1, 2);
+        }
+        var v = qkv.select(2, 2).transpose(1, 2); // [B, H, T, D]
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v); // [B, H, T, D]
+        var merged = attended.transpose(1, 2).reshape(b, t, _width); // [B, T, H, D] -> [B, T, C]
+        return out_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Attention of <paramref name="query"/> [B, Q, C] over <paramref name="keyValue"/> [B, T, C] (k = v = tokens),
+    /// as <c>nn.MultiheadAttention(query, x, x)</c>. Returns [B, Q, C].
+    /// </summary>
+    public Tensor CrossAttention(Tensor query, Tensor keyValue)
+    {
+        using var scope = NewDisposeScope();
+        long b = keyValue.shape[0], t = keyValue.shape[1], nq = query.shape[1], d = _width / Heads;
+        var q = nn.functional.linear(query, in_proj_weight.narrow(0, 0, _width), in_proj_bias.narrow(0, 0, _width))
+            .view(b, nq, Heads, d).transpose(1, 2); // [B, Q, C] -> [B, H, Q, D]
+        var kv = nn.functional.linear(keyValue, in_proj_weight.narrow(0, _width, 2 * _width), in_proj_bias.narrow(0, _width, 2 * _width))
+            .view(b, t, 2, Heads, d); // [B, T, 2C] -> [B, T, 2, H, D]
+        var k = kv.select(2, 0).transpose(1, 2); // [B, H, T, D]
+        var v = kv.select(2, 1).transpose(1, 2);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v); // [B, H, Q, D]
+        var merged = attended.transpose(1, 2).reshape(b, nq, _width); // [B, Q, H, D] -> [B, Q, C]
+        return out_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+}
