@@ -7,6 +7,9 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return InfoCommand.Create();
+        yield return FeaturesCommand.Create();
+        yield return CacheCommand.Create();
         yield return TrainCommand.Create();
     }
 }
