@@ -4,6 +4,7 @@ using PerceptionEncoder.Bench;
 // for bench/RESULTS.md. bench/run.sh runs them all (and installs the Python baselines).
 var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["detection"] = DetectionBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

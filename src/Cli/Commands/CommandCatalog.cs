@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return FeaturesCommand.Create();
         yield return CacheCommand.Create();
         yield return TrainCommand.Create();
+        yield return DetectCommand.Create();
     }
 }

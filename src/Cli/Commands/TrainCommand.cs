@@ -15,6 +15,6 @@ internal static class TrainCommand
 
     private static IEnumerable<Command> Subcommands()
     {
-        yield break;
+        yield return TrainDetectionCommand.Create();
     }
 }

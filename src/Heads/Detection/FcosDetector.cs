@@ -13,7 +13,7 @@ namespace PerceptionEncoder.Heads.Detection;
 /// ViTDet simple feature pyramid built from frozen PE maps. Predictions are in the processed pixel frame of the
 /// features: an input map [B, C, h, w] of patch p covers an image of h*p x w*p pixels.
 /// </summary>
-public sealed class FcosDetector : IDenseHead<DetectionTargets, IReadOnlyList<IReadOnlyList<DetectedObject>>>
+public sealed class FcosDetector : IDenseHead<BoxTargets, IReadOnlyList<IReadOnlyList<DetectedObject>>>
 {
     public const string TaskName = "detection";
 
@@ -48,7 +48,7 @@ public sealed class FcosDetector : IDenseHead<DetectionTargets, IReadOnlyList<IR
     /// <summary>The feature pyramid (names, strides, channels of its levels), for other heads on the same pyramid.</summary>
     public SimpleFeaturePyramid Pyramid => _model.Pyramid;
 
-    public HeadLoss Loss(FeatureMaps features, DetectionTargets targets)
+    public HeadLoss Loss(FeatureMaps features, BoxTargets targets)
     {
         using var scope = NewDisposeScope();
         var input = SimpleFeaturePyramid.Concatenate(features, Layers);                     // [B, C*L, h, w]

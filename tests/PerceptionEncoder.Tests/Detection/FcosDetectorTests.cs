@@ -27,7 +27,7 @@ public sealed class FcosDetectorTests
         using var dir = new TempDirectory();
         using var detector = new FcosDetector(SmallConfig(quality), initSeed: 1);
         var options = new TrainOptions { Epochs = 12, LearningRate = 2e-3, WarmupSteps = 5, WeightDecay = 1e-4, Seed = 2 };
-        var progress = new HeadTrainer<DetectionTargets, IReadOnlyList<IReadOnlyList<DetectedObject>>>(detector, Backbone, options, dir.Path)
+        var progress = new HeadTrainer<BoxTargets, IReadOnlyList<IReadOnlyList<DetectedObject>>>(detector, Backbone, options, dir.Path)
             .Train(new ToyFeatureScenes(seed: 3, images: 16, batchSize: 4), resume: false);
 
         double first = progress.Steps.Take(4).Average(s => s.Loss);
@@ -96,7 +96,7 @@ public sealed class FcosDetectorTests
         using var detector = new FcosDetector(SmallConfig(), initSeed: 4);
         using var features = randn(2, ToyFeatureScenes.Channels, 8, 8);
         using var maps = new FeatureMaps([0], [features.alias()], null);
-        var loss = detector.Loss(maps, new DetectionTargets([[], []]));
+        var loss = detector.Loss(maps, new BoxTargets([[], []]));
         Assert.True(float.IsFinite(loss.Total.item<float>()));
         Assert.Equal(0f, loss.Parts["box"].item<float>());
         Assert.Equal(0f, loss.Parts["quality"].item<float>());
@@ -109,7 +109,7 @@ public sealed class FcosDetectorTests
         using var detector = new FcosDetector(SmallConfig(), initSeed: 4);
         using var features = randn(2, ToyFeatureScenes.Channels, 8, 8);
         using var maps = new FeatureMaps([0], [features.alias()], null);
-        Assert.Throws<ArgumentException>(() => detector.Loss(maps, new DetectionTargets([[]])));
+        Assert.Throws<ArgumentException>(() => detector.Loss(maps, new BoxTargets([[]])));
     }
 
     [Fact]

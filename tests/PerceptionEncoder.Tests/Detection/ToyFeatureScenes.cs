@@ -10,19 +10,19 @@ namespace PerceptionEncoder.Tests.Detection;
 /// class k covering cells [r0, r1) x [c0, c1) sets channel k to 1 over those cells, over small noise. Its box is
 /// the cells' pixels. Deterministic for a seed.
 /// </summary>
-internal sealed class ToyFeatureScenes(int seed, int images, int batchSize) : ITrainingData<DetectionTargets>
+internal sealed class ToyFeatureScenes(int seed, int images, int batchSize) : ITrainingData<BoxTargets>
 {
     public const int Channels = 8, Size = 8, Patch = 16, Classes = 2;
 
     public int BatchesPerEpoch => images / batchSize;
 
-    public IEnumerable<TrainingBatch<DetectionTargets>> ReadEpoch(int epoch)
+    public IEnumerable<TrainingBatch<BoxTargets>> ReadEpoch(int epoch)
     {
         for (int b = 0; b < BatchesPerEpoch; b++)
             yield return Batch(Enumerable.Range(b * batchSize, batchSize));
     }
 
-    public TrainingBatch<DetectionTargets> Batch(IEnumerable<int> indices)
+    public TrainingBatch<BoxTargets> Batch(IEnumerable<int> indices)
     {
         var maps = new List<Tensor>();
         var targets = new List<IReadOnlyList<GroundTruthBox>>();
@@ -34,7 +34,7 @@ internal sealed class ToyFeatureScenes(int seed, int images, int batchSize) : IT
         }
         var features = stack(maps);                                          // [B, C, h, w]
         foreach (var m in maps) m.Dispose();
-        return new TrainingBatch<DetectionTargets>(new FeatureMaps([0], [features], null), new DetectionTargets(targets));
+        return new TrainingBatch<BoxTargets>(new FeatureMaps([0], [features], null), new BoxTargets(targets));
     }
 
     public (Tensor Map, GroundTruthBox[] Objects) Scene(int index)
