@@ -5,6 +5,7 @@ using PerceptionEncoder.Data.Datasets;
 using PerceptionEncoder.Data.Features;
 using PerceptionEncoder.Data.Synthetic;
 using PerceptionEncoder.Heads;
+using PerceptionEncoder.Heads.Detection;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Training;
 using PerceptionEncoder.Heads.Training;
@@ -30,6 +31,8 @@ public static class DetectionBench
         switch (mode)
         {
             case "learn-synthetic": LearnSynthetic(options); break;
+            case "profile-eval": ProfileEval(options); break;
+            case "profile-ops": ProfileOps(); break;
             case "all":
                 LearnSynthetic(options);
                 break;
@@ -120,6 +123,79 @@ public static class DetectionBench
             $"| {stats[0]:F3} | {stats[1]:F3} | {stats[2]:F3} | {dataSeconds:F0} s | {cacheSeconds:F0} s | {trainSeconds:F0} s | {total.Elapsed.TotalSeconds:F0} s |"));
         Console.WriteLine();
         Console.WriteLine(outcome.LastValidation.Evaluation.Summary());
+    }
+
+    private static void ProfileOps()
+    {
+        using var noGrad = no_grad();
+        var x = randn(8, 64, 48, 48);
+        var conv = nn.Conv2d(64, 64, 3, padding: 1);
+        var gn = new PerceptionEncoder.Heads.Detection.Layers.GroupNorm2d(32, 64);
+        var ln = new PerceptionEncoder.Heads.Detection.Layers.LayerNorm2d(64);
+        var pc = new PerceptionEncoder.Heads.Detection.Layers.PaddedConv2d(64, 6, 3);
+        var relu = nn.ReLU();
+        var tc = new PerceptionEncoder.Heads.Detection.Layers.TransposedConv2x2(128, 64);
+        var y = randn(8, 128, 24, 24);
+        foreach (var (name, op) in new (string, Func<Tensor>)[]
+        {
+            ("mean dim1", () => x.mean([1], keepdim: true)),
+            ("mean dim2 grouped", () => x.reshape(8, 32, -1).mean([2], keepdim: true)),
+            ("square", () => x.square()),
+            ("sub broadcast", () => x - x.mean([1], keepdim: true)),
+            ("mul", () => x * x),
+            ("rsqrt small", () => (x.mean([1], keepdim: true) + 1e-6).rsqrt()),
+            ("native layer_norm on permuted", () => nn.functional.layer_norm(x.permute(0, 2, 3, 1), [64]).permute(0, 3, 1, 2)),
+            ("native group_norm", () => nn.functional.group_norm(x, 32)),
+            ("conv3x3 64->64 8x48x48", () => conv.forward(x)),
+            ("groupnorm", () => gn.forward(x)),
+            ("layernorm2d", () => ln.forward(x)),
+            ("relu", () => relu.forward(x)),
+            ("padded conv 64->6", () => pc.forward(x)),
+            ("transposed 128->64 24->48", () => tc.forward(y)),
+        })
+        {
+            double t = BenchUtil.BestSeconds(() => { using var scope = NewDisposeScope(); op(); }, repeats: 3);
+            Console.WriteLine($"{name}: {t * 1000:F1} ms");
+        }
+    }
+
+    private static void ProfileEval(Options o)
+    {
+        string work = o.Get("work", "/tmp/pe-det-a");
+        using var valFeatures = CachedFeatureSource.Open(Path.Combine(work, o.Get("cache", "cache-val-128x4-384")));
+        var val = CocoSampleSource.Open(work, "val");
+        using var detector = new FcosDetector(new FcosConfig
+        {
+            Layers = valFeatures.Info.Layers, BackboneWidth = valFeatures.Info.Channels, PatchSize = 16, NumClasses = 6, Channels = 64, Levels = [3, 4, 5], TowerConvs = 2,
+        }, initSeed: 1);
+        detector.Module.eval();
+        var sw = Stopwatch.StartNew();
+        var loader = new PerceptionEncoder.Data.Loading.DataLoader(val, valFeatures.FixedTransform, new PerceptionEncoder.Data.Loading.DataLoaderOptions
+        {
+            BatchSize = 8, Parts = PerceptionEncoder.Data.Samples.SampleParts.None, SizeDivisibility = 16,
+        });
+        double load = 0, features = 0, predict = 0, forward = 0;
+        var lap = Stopwatch.StartNew();
+        foreach (var batch in loader.Epoch(0))
+        {
+            load += lap.Elapsed.TotalSeconds; lap.Restart();
+            using var maps = valFeatures.GetFeatures(batch);
+            features += lap.Elapsed.TotalSeconds; lap.Restart();
+            using (no_grad())
+            {
+                var model = (FcosModel)detector.Module;
+                using var input = PerceptionEncoder.Heads.Detection.Pyramid.SimpleFeaturePyramid.Concatenate(maps, detector.Layers);
+                using var raw = model.forward(input);
+                forward += lap.Elapsed.TotalSeconds; lap.Restart();
+            }
+            detector.Predict(maps);
+            predict += lap.Elapsed.TotalSeconds; lap.Restart();
+            batch.Dispose();
+        }
+        Console.WriteLine($"load {load:F2}s features {features:F2}s forward {forward:F2}s predict {predict:F2}s");
+        sw.Restart();
+        var r = PerceptionEncoder.Heads.Detection.Evaluation.DetectionValidation.Run(detector, valFeatures, val, new PerceptionEncoder.Data.Transforms.SquashResize(384), 8);
+        Console.WriteLine($"full validation {sw.Elapsed.TotalSeconds:F2}s, {r.Results.Count} results");
     }
 
     /// <summary>--key value pairs.</summary>

@@ -18,7 +18,9 @@ public static class FcosLosses
         var p = logits.sigmoid();
         var crossEntropy = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction: nn.Reduction.None);
         var pT = p * targets + (1 - p) * (1 - targets);
-        var loss = crossEntropy * (1 - pT).pow(gamma);
+        var miss = 1 - pT;
+        // pow with a scalar exponent is an element-by-element slow path in this libtorch build; FCOS's gamma is 2.
+        var loss = crossEntropy * (gamma == 2.0 ? miss * miss : miss.pow(gamma));
         if (alpha >= 0)
             loss = loss * (alpha * targets + (1 - alpha) * (1 - targets));
         return loss.sum().MoveToOuterDisposeScope();

@@ -23,11 +23,8 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var mean = input.mean([1], keepdim: true);                          // [B, 1, h, w]
-        var centred = input - mean;
-        var variance = centred.square().mean([1], keepdim: true);           // [B, 1, h, w]
-        var normalised = centred * (variance + _eps).rsqrt();
-        var output = normalised * weight.view(1, -1, 1, 1) + bias.view(1, -1, 1, 1);
-        return output.MoveToOuterDisposeScope();
+        var channelsLast = input.permute(0, 2, 3, 1);                                       // [B, C, h, w] -> [B, h, w, C]
+        var normalised = nn.functional.layer_norm(channelsLast, [weight.shape[0]], weight, bias, _eps);
+        return normalised.permute(0, 3, 1, 2).MoveToOuterDisposeScope();                    // -> [B, C, h, w]
     }
 }

@@ -39,7 +39,7 @@ public static class DetectionDrawing
             var colour = new Scalar(r, g, b);                                   // the Mat holds RGB, so channels in that order
             var topLeft = new Point((int)Math.Round(d.Box.X1), (int)Math.Round(d.Box.Y1));
             var bottomRight = new Point((int)Math.Round(d.Box.X2), (int)Math.Round(d.Box.Y2));
-            Cv2.Rectangle(canvas, topLeft, bottomRight, colour, thickness, LineTypes.AntiAlias);
+            Cv2.Rectangle(canvas, topLeft, bottomRight, colour, thickness, LineTypes.Link8);
 
             string label = FormattableString.Invariant($"{d.CategoryName} {d.Score:0.00}");
             var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, fontScale, textThickness, out int baseline);
