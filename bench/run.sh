@@ -7,5 +7,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dotnet build "$root/bench/PerceptionEncoder.Bench/PerceptionEncoder.Bench.csproj" -c Release --nologo -v q
 bench="$root/bench/PerceptionEncoder.Bench/bin/Release/net10.0/linux-x64/PerceptionEncoder.Bench"
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(backbone eval tracking cache heads)
+[ ${#suites[@]} -gt 0 ] || suites=(backbone eval tracking cache detection depth)
 for s in "${suites[@]}"; do "$bench" "$s"; done

@@ -6,9 +6,10 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
 {
     ["backbone"] = BackboneBench.Run,
     ["eval"] = EvalBench.Run,
-    ["depth"] = DepthBench.Run,
-    ["tracking"] = TrackingBench.Run,
     ["cache"] = CacheBench.Run,
+    ["tracking"] = TrackingBench.Run,
+    ["detection"] = DetectionBench.Run,
+    ["depth"] = DepthBench.Run,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return FeaturesCommand.Create();
         yield return CacheCommand.Create();
         yield return TrainCommand.Create();
+        yield return DetectCommand.Create();
         yield return DepthCommand.Create();
         yield return TrackCommand.Create();
         yield return EvalCommand.Create();

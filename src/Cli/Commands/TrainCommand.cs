@@ -15,6 +15,7 @@ internal static class TrainCommand
 
     private static IEnumerable<Command> Subcommands()
     {
+        yield return TrainDetectionCommand.Create();
         yield return TrainDepthCommand.Create();
     }
 }

@@ -1,0 +1,115 @@
+using TorchSharp;
+using PerceptionEncoder.Heads.Detection.Fcos;
+using PerceptionEncoder.Heads.Detection.Layers;
+using static TorchSharp.torch;
+
+namespace PerceptionEncoder.Tests.Detection;
+
+/// <summary>
+/// The head's layers against float64 references (libtorch's float64 convolutions are right where some float32 ones
+/// are not on this CPU build; see <see cref="ConvolutionGuard"/>).
+/// </summary>
+public sealed class LayersTests
+{
+    [Theory]
+    [InlineData(96, 48, 8, 2)]
+    [InlineData(40, 20, 5, 3)]
+    [InlineData(8, 4, 4, 1)]
+    public void TransposedConv2x2_ValuesAndGradients_MatchConvTranspose2dInFloat64(int inputs, int outputs, int size, int batch)
+    {
+        manual_seed(inputs);
+        using var layer = new TransposedConv2x2(inputs, outputs);
+        using var x = randn(batch, inputs, size, size).requires_grad_(true);
+        using var y = layer.forward(x);
+        using var g = randn_like(y);
+        using (var loss = (y * g).sum()) loss.backward();
+
+        using var x64 = x.detach().to_type(ScalarType.Float64).requires_grad_(true);
+        using var y64 = nn.functional.conv_transpose2d(x64, layer.Weight.detach().to_type(ScalarType.Float64),
+            layer.Bias.detach().to_type(ScalarType.Float64), strides: [2, 2]);
+        using (var loss = (y64 * g.to_type(ScalarType.Float64)).sum()) loss.backward();
+
+        Assert.Equal(y64.shape, y.shape);
+        AssertClose(y64, y);
+        AssertClose(x64.grad!, x.grad!);
+    }
+
+    [Theory]
+    [InlineData(128, 5, 3, 8, 2)]
+    [InlineData(32, 1, 3, 4, 4)]
+    [InlineData(32, 20, 1, 6, 3)]
+    public void PaddedConv2d_ValuesAndGradients_MatchConv2dInFloat64(int inputs, int outputs, int kernel, int size, int batch)
+    {
+        manual_seed(outputs);
+        using var layer = new PaddedConv2d(inputs, outputs, kernel);
+        using var x = randn(batch, inputs, size, size).requires_grad_(true);
+        using var y = layer.forward(x);
+        using var g = randn_like(y);
+        using (var loss = (y * g).sum()) loss.backward();
+
+        using var x64 = x.detach().to_type(ScalarType.Float64).requires_grad_(true);
+        using var w64 = layer.Weight.detach().to_type(ScalarType.Float64).requires_grad_(true);
+        using var y64 = nn.functional.conv2d(x64, w64, layer.Bias.detach().to_type(ScalarType.Float64), padding: [kernel / 2, kernel / 2]);
+        using (var loss = (y64 * g.to_type(ScalarType.Float64)).sum()) loss.backward();
+
+        AssertClose(y64, y);
+        AssertClose(x64.grad!, x.grad!);
+        AssertClose(w64.grad!, layer.Weight.grad!);
+    }
+
+    [Fact]
+    public void FcosModel_Float32Gradients_MatchFloat64()
+    {
+        var config = new FcosConfig
+        {
+            Layers = [0], BackboneWidth = 40, PatchSize = 16, NumClasses = 3, Channels = 32, Levels = [2, 3, 4, 5, 6], TowerConvs = 2,
+        };
+        manual_seed(5);
+        using var model = new FcosModel(config);
+        using var model64 = new FcosModel(config);
+        model64.load_state_dict(model.state_dict());
+        model64.to(ScalarType.Float64);
+        using var x = randn(2, 40, 6, 5);
+
+        var gradients = new List<Tensor[]>();
+        foreach (var (m, dtype) in new[] { (model, ScalarType.Float32), (model64, ScalarType.Float64) })
+        {
+            using var scope = NewDisposeScope();
+            using var raw = m.forward(x.to_type(dtype));
+            var loss = raw.ClassLogits.sin().sum() + raw.BoxCodes.cos().sum() + raw.QualityLogits.square().sum();
+            loss.backward();
+            gradients.Add(m.parameters().Select(p => p.grad!.to_type(ScalarType.Float64).detach().MoveToOuterDisposeScope()).ToArray());
+        }
+        var names = model.named_parameters().Select(p => p.name).ToArray();
+        // Gradients that are 0 in exact arithmetic (a convolution bias before a norm) carry rounding noise.
+        double floor = 1e-4 * gradients[1].Max(g => g.abs().max().item<double>());
+        for (int i = 0; i < names.Length; i++)
+        {
+            double scale = gradients[1][i].abs().max().item<double>();
+            double error = (gradients[0][i] - gradients[1][i]).abs().max().item<double>();
+            Assert.True(error <= 1e-3 * scale + floor, $"{names[i]}: float32 gradient differs from float64 by {error:E2} (scale {scale:E2})");
+        }
+        foreach (var list in gradients)
+            foreach (var t in list) t.Dispose();
+    }
+
+    [Fact]
+    public void GroupNorm2d_NormalisesEachGroupOverItsChannelsAndLocations()
+    {
+        using var norm = new GroupNorm2d(2, 4);
+        // Group 0 = channels 0, 1 holding 1, 2 / 3, 4 (mean 2.5, variance 1.25); group 1 = channels 2, 3 all 7.
+        using var input = tensor(new float[] { 1, 2, 3, 4, 7, 7, 7, 7 }).view(1, 4, 1, 2);
+        using var output = norm.forward(input);
+        double sd = Math.Sqrt(1.25 + 1e-5);
+        BoxCoderTests.AssertClose(
+            [(float)(-1.5 / sd), (float)(-0.5 / sd), (float)(0.5 / sd), (float)(1.5 / sd), 0, 0, 0, 0],
+            output.data<float>().ToArray(), 1e-5);
+    }
+
+    private static void AssertClose(Tensor expected64, Tensor actual)
+    {
+        double scale = expected64.abs().max().item<double>() + 1e-6;
+        double error = (actual.to_type(ScalarType.Float64) - expected64).abs().max().item<double>();
+        Assert.True(error <= 1e-4 * scale, $"max error {error:E2} at scale {scale:E2}");
+    }
+}
