@@ -26,6 +26,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         config.Validate();
         MallocTuning.Apply();
+        NnpackSwitch.Disable();
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
             throw new ArgumentException($"unsupported compute dtype {dtype}; use float32 or bfloat16.", nameof(dtype));
         Config = config;

@@ -64,8 +64,15 @@ internal static class TrainDepthCommand
             var layerList = parse.GetValue(layers) is { } text ? FeaturesCommand.ParseLayers(text) : null;
             DepthHeadConfig config = kind == "linear"
                 ? new LinearDepthConfig { Layers = layerList, Range = range, Output = depthOutput, Loss = loss, UseClassToken = !parse.GetValue(noClassToken) }
-                : new DptDepthConfig { Layers = layerList, Range = range, Output = depthOutput, Loss = loss, Features = parse.GetValue(features),
-                    Readout = parse.GetValue(noClassToken) ? DptReadout.Ignore : null };
+                : new DptDepthConfig
+                {
+                    Layers = layerList,
+                    Range = range,
+                    Output = depthOutput,
+                    Loss = loss,
+                    Features = parse.GetValue(features),
+                    Readout = parse.GetValue(noClassToken) ? DptReadout.Ignore : null
+                };
             if (parse.GetValue(imageSize) is < 1) throw new CliUsageException($"--image-size must be positive (got {parse.GetValue(imageSize)}).");
             if (parse.GetValue(shared.BatchSize) < 1) throw new CliUsageException($"--batch-size must be at least 1 (got {parse.GetValue(shared.BatchSize)}).");
 

@@ -28,7 +28,10 @@ internal sealed partial class DemoPipeline
                 Head = new DptDepthConfig { Features = settings.DepthFeatures },
                 Options = new TrainOptions
                 {
-                    Epochs = settings.DepthEpochs, LearningRate = settings.DepthLearningRate, WarmupSteps = 50, Seed = settings.Seed,
+                    Epochs = settings.DepthEpochs,
+                    LearningRate = settings.DepthLearningRate,
+                    WarmupSteps = 50,
+                    Seed = settings.Seed,
                 },
                 OutDirectory = headDirectory,
                 Train = train,

@@ -36,14 +36,23 @@ internal sealed partial class DemoPipeline
                 InputSize = settings.DetectionInputSize,
                 Head = new FcosConfig
                 {
-                    Layers = [], BackboneWidth = 0, PatchSize = 0, NumClasses = 0,
-                    Channels = settings.DetectionChannels, Levels = [3, 4, 5], TowerConvs = 2,
+                    Layers = [],
+                    BackboneWidth = 0,
+                    PatchSize = 0,
+                    NumClasses = 0,
+                    Channels = settings.DetectionChannels,
+                    Levels = [3, 4, 5],
+                    TowerConvs = 2,
                 },
                 BatchSize = 8,
                 Train = new TrainOptions
                 {
-                    Epochs = settings.DetectionEpochs, LearningRate = settings.DetectionLearningRate, WeightDecay = 1e-4,
-                    WarmupSteps = 50, ClipGradNorm = 5.0, Seed = settings.Seed,
+                    Epochs = settings.DetectionEpochs,
+                    LearningRate = settings.DetectionLearningRate,
+                    WeightDecay = 1e-4,
+                    WarmupSteps = 50,
+                    ClipGradNorm = 5.0,
+                    Seed = settings.Seed,
                 },
                 OutputDirectory = headDirectory,
                 Resume = File.Exists(Path.Combine(headDirectory, ResumeFileName)),

@@ -27,7 +27,9 @@ internal static class DemoReport
     {
         static JsonObject DepthMetrics(IReadOnlyDictionary<string, double> m) => new()
         {
-            ["abs_rel"] = m["abs_rel"], ["rmse"] = m["rmse"], ["d1"] = m["d1"],
+            ["abs_rel"] = m["abs_rel"],
+            ["rmse"] = m["rmse"],
+            ["d1"] = m["d1"],
         };
         return new JsonObject
         {
@@ -90,6 +92,7 @@ internal static class DemoReport
             table { border-collapse: collapse; margin: 0.8em 0; } td, th { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }
             th:first-child, td:first-child { text-align: left; } .met { color: #137333; font-weight: 600; } .missed { color: #b3261e; font-weight: 600; }
             figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; } figcaption { color: #555; font-size: 0.9em; }
+            .gallery { display: flex; flex-wrap: wrap; gap: 0 1em; } .gallery figure { width: calc(50% - 0.5em); margin: 0.5em 0; } .gallery img { width: 100%; }
             .plots { display: flex; flex-wrap: wrap; gap: 1em; } .plots img { width: 520px; max-width: 100%; }
             code { background: #f3f3f3; padding: 0 0.25em; }
             </style></head><body>
@@ -118,11 +121,25 @@ internal static class DemoReport
             <tr><td>data</td><td>{s.Data.Seconds:F0}</td></tr><tr><td>feature cache</td><td>{s.Cache.Seconds:F0}</td></tr>
             <tr><td>detection head</td><td>{s.Detection.Seconds:F0}</td></tr><tr><td>depth head</td><td>{s.Depth.Seconds:F0}</td></tr>
             <tr><td>tracking</td><td>{s.Tracking.Seconds:F0}</td></tr></table>
-            </body></html>
 
             """));
+        html.Append(ImageCheckScript);
+        html.Append("</body></html>\n");
         return html.ToString();
     }
+
+    private const string ImageCheckScript = """
+            <script>
+            // Marks pictures that failed to load, on the page and as body attributes (the browser test reads them).
+            window.addEventListener("load", () => {
+              const images = [...document.images];
+              const missing = images.filter(i => !(i.complete && i.naturalWidth > 0));
+              missing.forEach(i => i.insertAdjacentHTML("afterend", `<p class="missed">missing picture: ${i.getAttribute("src")}</p>`));
+              document.body.dataset.imagesLoaded = images.length - missing.length;
+              document.body.dataset.imagesMissing = missing.length;
+            });
+            </script>
+            """;
 
     private static void AppendSummary(StringBuilder html, DemoSummary s)
     {
@@ -148,7 +165,9 @@ internal static class DemoReport
             AP {d.AP:F3}, AP50 {d.AP50:F3}, AP75 {d.AP75:F3}. Boxes scoring above 0.3 on held-out images:</p>
 
             """));
+        html.Append("<div class=\"gallery\">\n");
         foreach (string picture in d.Pictures) Figure(html, picture, "");
+        html.Append("</div>\n");
         html.Append($"<div class=\"plots\"><img src=\"{E(d.LossPlot)}\" alt=\"detection loss curve\"><img src=\"{E(d.PrecisionRecallPlot)}\" alt=\"precision-recall curve\"></div>\n");
     }
 

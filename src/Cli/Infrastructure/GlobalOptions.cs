@@ -39,6 +39,7 @@ public static class GlobalOptions
     {
         int threads = parse.GetValue(Threads) ?? Environment.ProcessorCount;
         torch.set_num_threads(threads);
+        Backbone.Model.NnpackSwitch.Disable();
         string device = parse.GetValue(Device) ?? "cpu";
         if (device == "cuda" && !torch.cuda.is_available())
             throw new InvalidDataException("--device cuda: no CUDA device is available (this build uses the CPU libtorch; rebuild with -p:PeTorchBackend=cuda).");

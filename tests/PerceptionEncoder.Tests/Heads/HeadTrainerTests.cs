@@ -92,7 +92,12 @@ public sealed class HeadTrainerTests
 
     private static TrainOptions Options(int epochs) => new()
     {
-        Epochs = epochs, LearningRate = 0.05, WeightDecay = 0, WarmupSteps = 2, Seed = 1, ClipGradNorm = 10,
+        Epochs = epochs,
+        LearningRate = 0.05,
+        WeightDecay = 0,
+        WarmupSteps = 2,
+        Seed = 1,
+        ClipGradNorm = 10,
     };
 
     /// <summary>A 1x1 convolution regressing a scalar map from 8-channel features.</summary>
