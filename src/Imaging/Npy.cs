@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -10,7 +11,15 @@ public static partial class Npy
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads an array as float32 values in C order, with its shape.</summary>
-    public static (float[] Data, int[] Shape) ReadFloat32(string path)
+    public static (float[] Data, int[] Shape) ReadFloat32(string path) => Read(path, requireFloat32: false);
+
+    /// <summary>
+    /// Reads a float32 (<c>'&lt;f4'</c>) array of any rank in C order, with its shape, without conversion: any other dtype is
+    /// an <see cref="InvalidDataException"/> naming the file and the dtype.
+    /// </summary>
+    public static (float[] Data, int[] Shape) ReadFloat32Only(string path) => Read(path, requireFloat32: true);
+
+    private static (float[] Data, int[] Shape) Read(string path, bool requireFloat32)
     {
         byte[] file = File.ReadAllBytes(path);
         if (file.Length < 10 || !file.AsSpan(0, 6).SequenceEqual(Magic))
@@ -28,9 +37,12 @@ public static partial class Npy
         var shapeMatch = ShapePattern().Match(header);
         if (!shapeMatch.Success) throw new InvalidDataException($"{path}: .npy header without 'shape'.");
         int[] shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse).ToArray();
+            .Select(d => int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+                : throw new InvalidDataException($"{path}: bad .npy shape ({shapeMatch.Groups[1].Value}).")).ToArray();
         long count = shape.Aggregate(1L, (a, b) => a * b);
 
+        if (requireFloat32 && descr != "<f4")
+            throw new InvalidDataException($"{path}: dtype '{descr}', expected float32 ('<f4').");
         int itemSize = descr switch { "<f4" => 4, "<f8" => 8, "<u2" => 2, "|u1" => 1, _ => 0 };
         if (itemSize == 0)
             throw new InvalidDataException($"{path}: dtype '{descr}' is not supported; expected float32 ('<f4'), float64, uint16 or uint8.");

@@ -14,6 +14,8 @@ namespace PerceptionEncoder.Cli.Commands;
 /// <c>pe features --checkpoint FILE [--config NAME|FILE.json] [--layers LIST] [--image-size N | --native]
 /// [--dtype fp32|bf16] [--batch N] --out DIR INPUT...</c>: patch feature maps of images, one safetensors file per
 /// image with <c>layer_&lt;i&gt;</c> float32 [C, h, w] and (class-token models) <c>cls_&lt;i&gt;</c> float32 [C].
+/// INPUT may also be already-preprocessed float32 <c>.npy</c> arrays ([3, H, W] or [1, 3, H, W], x = pixel/255*2-1),
+/// which go to the model without resizing (see <see cref="PreprocessedImage"/>).
 /// </summary>
 internal static class FeaturesCommand
 {
@@ -22,14 +24,21 @@ internal static class FeaturesCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Backbone checkpoint (.pt torch zip or .safetensors).", Required = true };
         var config = new Option<string?>("--config") { Description = "Released config name or JSON file; default: from the checkpoint's file name or tensor shapes." };
         var layers = new Option<string>("--layers") { Description = "Comma-separated block indices, 0-based, negative from the end.", DefaultValueFactory = _ => "-1" };
-        var imageSize = new Option<int?>("--image-size") { Description = "Squash-resize to N x N (default: the config's image_size)." };
-        var native = new Option<bool>("--native") { Description = "Keep each image's size, floored to a multiple of the patch." };
+        var imageSize = new Option<int?>("--image-size") { Description = "Squash-resize images to N x N (default: the config's image_size); .npy inputs are never resized." };
+        var native = new Option<bool>("--native") { Description = "Keep each image's size, floored to a multiple of the patch (.npy inputs always keep theirs)." };
         var dtype = new Option<string>("--dtype") { Description = "Compute dtype: fp32 or bf16 (outputs are float32 either way).", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16");
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 4 };
         var output = new Option<string>("--out") { Description = "Output folder: <stem>.safetensors per image (folder inputs keep their sub-folders).", Required = true };
-        var inputs = new Argument<string[]>("INPUT") { Description = "Image files (JPEG, PNG, ...) or folders of them.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("features", "Patch feature maps of chosen blocks for images, as safetensors (layer_<i> [C, h, w], cls_<i> [C]).")
+        var inputs = new Argument<string[]>("INPUT")
+        {
+            Description = "Image files (JPEG, PNG, ...), preprocessed inputs as .npy (float32 [3, H, W] or [1, 3, H, W], "
+                + "values x = pixel/255*2-1 in [-1, 1], H and W multiples of the patch, used as they are without resizing), "
+                + "or folders of either (searched recursively).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("features", "Patch feature maps of chosen blocks for images, as safetensors (layer_<i> [C, h, w], cls_<i> [C]). "
+            + "Images are preprocessed as the reference does; .npy inputs are taken as already preprocessed tensors and not resized.")
         {
             checkpoint, config, layers, imageSize, native, dtype, batch, output, inputs,
         };
@@ -72,7 +81,7 @@ internal static class FeaturesCommand
     internal static (int Written, string Summary) Run(Request request)
     {
         var plan = PlanOutputs(request.Inputs, request.OutDir);
-        if (plan.Count == 0) throw new FileNotFoundException($"no images found in {string.Join(", ", request.Inputs)} (extensions {string.Join(" ", ImageFile.Extensions)}).");
+        if (plan.Count == 0) throw new FileNotFoundException($"no images found in {string.Join(", ", request.Inputs)} (extensions {string.Join(" ", ImageFile.Extensions)} {PreprocessedImage.Extension}).");
         PeConfig? config = request.Config == null ? null : PeConfigs.Resolve(request.Config);
         using var backbone = PeBackbone.Load(request.Checkpoint, config, request.DType, request.Device);
         var layers = backbone.ResolveLayers(request.Layers);
@@ -92,7 +101,7 @@ internal static class FeaturesCommand
             foreach (var group in DecodedBatches(plan, request.Batch, size, backbone.PatchSize))
             {
                 using var scope = NewDisposeScope();
-                var images = PeImageTransform.ToBatch(group.Select(g => g.Image).ToList(), size, backbone.PatchSize); // [B, 3, H, W]
+                var images = stack(group.Select(g => g.ToTensor(size, backbone.PatchSize)).ToList()); // B x [3, H, W] -> [B, 3, H, W]
                 using var maps = backbone.Extract(images, layers);
                 for (int i = 0; i < group.Count; i++)
                 {
@@ -103,11 +112,13 @@ internal static class FeaturesCommand
                         if (maps.ClassToken(layer) is { } cls) tensors.Add(new($"cls_{layer}", cls.select(0, i))); // [B, C] -> [C]
                     }
                     var (imagePath, outputPath) = plan[group[i].Index];
-                    SafetensorsFormat.Write(outputPath, tensors, new Dictionary<string, string>(metadata)
+                    var fileMetadata = new Dictionary<string, string>(metadata)
                     {
                         ["image"] = Path.GetFileName(imagePath),
-                        ["image_size"] = $"{group[i].Image.Width}x{group[i].Image.Height}",
-                    });
+                        ["image_size"] = group[i].SizeText,
+                    };
+                    if (group[i].Preprocessed != null) fileMetadata["preprocess"] = "none (preprocessed .npy input)";
+                    SafetensorsFormat.Write(outputPath, tensors, fileMetadata);
                     written++;
                 }
                 var shape = maps[layers[0]].shape;
@@ -120,7 +131,7 @@ internal static class FeaturesCommand
 
     /// <summary>
     /// Output file of every input image: files give <c>DIR/&lt;stem&gt;.safetensors</c>; folders are searched
-    /// recursively and keep their sub-folders. Two images with the same output are refused before any work.
+    /// recursively for images and <c>.npy</c> inputs and keep their sub-folders. Two images with the same output are refused before any work.
     /// </summary>
     internal static IReadOnlyList<(string Image, string Output)> PlanOutputs(IEnumerable<string> inputs, string outDir)
     {
@@ -130,7 +141,7 @@ internal static class FeaturesCommand
             if (Directory.Exists(input))
             {
                 foreach (string file in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageFile.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+                    .Where(f => ImageFile.Extensions.Contains(Path.GetExtension(f)) || PreprocessedImage.IsPreprocessedFile(f)).Order(StringComparer.Ordinal))
                 {
                     string relative = Path.GetRelativePath(input, file);
                     plan.Add((file, Path.Combine(outDir, Path.ChangeExtension(relative, ".safetensors"))));
@@ -147,10 +158,27 @@ internal static class FeaturesCommand
         return plan;
     }
 
-    private sealed record Decoded(int Index, RgbImage Image);
+    /// <summary>One decoded input: an image to preprocess, or an already preprocessed .npy array.</summary>
+    private sealed record Decoded(int Index, RgbImage? Image, PreprocessedImage? Preprocessed)
+    {
+        public static Decoded Read(int index, string path, int patch) => PreprocessedImage.IsPreprocessedFile(path)
+            ? new Decoded(index, null, PreprocessedImage.ReadNpy(path, patch))
+            : new Decoded(index, ImageFile.ReadRgb(path), null);
+
+        /// <summary>The [3, H, W] size this input reaches the model with.</summary>
+        public (int Height, int Width) OutputSize(int? size, int patch) => Preprocessed is { } p
+            ? (p.Height, p.Width)
+            : PeImageTransform.OutputSize(Image!.Width, Image.Height, size, patch);
+
+        /// <summary>The model input [3, H, W].</summary>
+        public Tensor ToTensor(int? size, int patch) => Preprocessed?.ToTensor() ?? PeImageTransform.ToTensor(Image!, size, patch);
+
+        public string SizeText => Preprocessed is { } p ? $"{p.Width}x{p.Height}" : $"{Image!.Width}x{Image.Height}";
+    }
 
     /// <summary>
-    /// Images decoded ahead on a worker thread, grouped into batches (consecutive images of the same output size).
+    /// Images decoded (and .npy inputs read and checked) ahead on a worker thread, grouped into batches (consecutive
+    /// inputs of the same output size).
     /// An unreadable image stops the run when its turn comes, after the images before it were written.
     /// </summary>
     private static IEnumerable<List<Decoded>> DecodedBatches(IReadOnlyList<(string Image, string Output)> plan, int batch, int? size, int patch)
@@ -165,7 +193,7 @@ internal static class FeaturesCommand
                 {
                     try
                     {
-                        queue.Add((new Decoded(i, ImageFile.ReadRgb(plan[i].Image)), null), cancel.Token);
+                        queue.Add((Decoded.Read(i, plan[i].Image, patch), null), cancel.Token);
                     }
                     catch (OperationCanceledException)
                     {
@@ -197,7 +225,7 @@ internal static class FeaturesCommand
                     if (current.Count > 0) yield return current;
                     error.Throw();
                 }
-                var outSize = PeImageTransform.OutputSize(item!.Image.Width, item.Image.Height, size, patch);
+                var outSize = item!.OutputSize(size, patch);
                 if (current.Count == batch || current.Count > 0 && currentSize != outSize)
                 {
                     yield return current;

@@ -25,6 +25,9 @@ internal static class PeParityFixture
     public static PeConfig Config(string model) =>
         PeConfigJson.Parse(ModelEntry(model).GetProperty("config").GetRawText(), $"manifest.json models.{model}.config", model);
 
+    /// <summary>The official constructor arguments of a fixture model as the manifest stores them (a JSON object).</summary>
+    public static string ConfigJson(string model) => ModelEntry(model).GetProperty("config").GetRawText();
+
     /// <summary>An input batch [2, 3, H, W] float32 in [-1, 1].</summary>
     public static Tensor Input(string name) =>
         ReadTensor(Path.Combine(Folder, "inputs.bin"), Manifest.Value.GetProperty("inputs").GetProperty("tensors").EnumerateArray()
