@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return DepthCommand.Create();
         yield return TrackCommand.Create();
         yield return EvalCommand.Create();
+        yield return DemoCommand.Create();
     }
 }

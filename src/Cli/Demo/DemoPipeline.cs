@@ -18,12 +18,36 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
 {
     private readonly StageRunner _stages = new(settings.OutputDirectory, log);
 
+    /// <summary>Runs every stage (skipping those an earlier run finished) and writes the report.</summary>
+    public DemoSummary Run()
+    {
+        var total = Stopwatch.StartNew();
+        var data = WriteData();
+        var backbone = PrepareBackbone();
+        log.WriteLine(backbone.RandomWeights
+            ? $"Backbone: {backbone.Name}, RANDOM WEIGHTS (no --checkpoint given): its features carry each patch's content but nothing learned, so the heads learn from little; numbers are far below what a trained PE gives."
+            : $"Backbone: {backbone.Name} from {backbone.Checkpoint}.");
+        var caches = BuildCaches(data, backbone);
+        var detection = TrainDetection(data, backbone, caches);
+        var depth = TrainDepth(data, backbone, caches);
+        var tracking = Track(data, backbone);
+        var summary = new DemoSummary(backbone, data, caches, detection, depth, tracking);
+        DemoReport.Write(settings.OutputDirectory, summary);
+        log.WriteLine($"Report: {Path.Combine(settings.OutputDirectory, DemoReport.ReportFileName)} (this run {total.Elapsed.TotalSeconds:F0} s).");
+        return summary;
+    }
+
     private DataStageResult WriteData() => _stages.Run("data", "writing synthetic COCO, NYU and DAVIS data", () =>
     {
         var watch = Stopwatch.StartNew();
         string root = settings.DataRoot;
-        var davis = SyntheticScenes.WriteDavis(root, "val", settings.DavisSequences, settings.Seed + 3);
-        return new DataStageResult(root, 0, 0, 0, 0, davis.Sequences.Count, watch.Elapsed.TotalSeconds);
+        var cocoTrain = SyntheticScenes.WriteCoco(root, "train", settings.CocoTrainImages, settings.Seed + 1);
+        var cocoVal = SyntheticScenes.WriteCoco(root, "val", settings.CocoValImages, settings.Seed + 2);
+        var nyuTrain = SyntheticScenes.WriteNyu(root, "train", settings.NyuTrainImages, settings.Seed + 3);
+        var nyuTest = SyntheticScenes.WriteNyu(root, "test", settings.NyuTestImages, settings.Seed + 4);
+        var davis = SyntheticScenes.WriteDavis(root, "val", settings.DavisSequences, settings.Seed + 5);
+        return new DataStageResult(root, cocoTrain.Images, cocoVal.Images, nyuTrain.Pairs, nyuTest.Pairs, davis.Sequences.Count,
+            watch.Elapsed.TotalSeconds);
     });
 
     private BackboneStageResult PrepareBackbone() => _stages.Run("backbone", "preparing the backbone", () =>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using PerceptionEncoder.Backbone;
+using PerceptionEncoder.Data.Features;
 
 namespace PerceptionEncoder.Heads;
 
@@ -19,6 +20,11 @@ public sealed record BackboneSpec(
     public static BackboneSpec Of(IFeatureBackbone backbone) => new(
         backbone.Name, backbone.WeightsId, backbone.PatchSize, backbone.Width, backbone.Depth,
         backbone.HasClassToken, backbone.IsRandom);
+
+    /// <summary>The backbone a feature source's maps come from (a cache knows it without loading the weights).</summary>
+    public static BackboneSpec Of(FeatureSourceInfo features) => new(
+        features.BackboneName, features.WeightsId, features.PatchSize, features.Channels, features.BackboneDepth,
+        features.HasClassToken, features.IsRandom);
 
     /// <summary>Throws when <paramref name="actual"/> is another backbone than this one.</summary>
     /// <param name="what">The file that carries this spec (a head checkpoint, a cache manifest), for the message.</param>
