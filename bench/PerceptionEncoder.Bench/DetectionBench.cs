@@ -6,11 +6,9 @@ using PerceptionEncoder.Data.Features;
 using PerceptionEncoder.Data.Synthetic;
 using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Detection;
-using PerceptionEncoder.Heads.Detection.Evaluation;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Training;
 using PerceptionEncoder.Heads.Training;
-using PerceptionEncoder.Imaging;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Bench;
@@ -32,6 +30,8 @@ public static class DetectionBench
 {
     public static int Run(string[] args)
     {
+        // Figures print with '.' decimals whatever the machine's culture.
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
         var options = Options.Parse(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray());
         if (options.Get("threads", 0) is > 0 and int threads) set_num_threads(threads);
@@ -117,11 +117,11 @@ public static class DetectionBench
             {
                 lastStepAt = sw.Elapsed.TotalSeconds;
                 steps = s.Step + 1;
-                if (s.Step % 50 == 0) Console.Error.WriteLine(Inv($"  step {s.Step} epoch {s.Epoch + 1} loss {s.Loss:F3} {lastStepAt:F0}s"));
+                if (s.Step % 50 == 0) Console.Error.WriteLine(($"  step {s.Step} epoch {s.Epoch + 1} loss {s.Loss:F3} {lastStepAt:F0}s"));
             },
             onEvaluation: (epoch, r) =>
             {
-                curve.Add(Inv($"epoch {epoch + 1}: AP50 {r.Evaluation.Stats[1]:F3} ({sw.Elapsed.TotalSeconds:F0} s)"));
+                curve.Add(($"epoch {epoch + 1}: AP50 {r.Evaluation.Stats[1]:F3} ({sw.Elapsed.TotalSeconds:F0} s)"));
                 Console.Error.WriteLine("  " + curve[^1]);
             });
         double runSeconds = sw.Elapsed.TotalSeconds;
@@ -130,7 +130,7 @@ public static class DetectionBench
 
         Console.WriteLine("### Detection learning run: synthetic scenes, tiny random-weight PE");
         Console.WriteLine();
-        Console.WriteLine(Inv(
+        Console.WriteLine((
             $"{config.Name}: PE architecture, patch 16, width {config.Width}, {config.Layers} blocks, random weights (seed {backboneSeed}), last block's map. " +
             $"{trainCount} train / {valCount} held-out synthetic scenes (320x240, `SyntheticScenes.WriteCoco` seeds 1 / 2) squashed to {size}; " +
             $"bf16 feature cache. FCOS head: channels {head.Channels}, levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, " +
@@ -139,7 +139,7 @@ public static class DetectionBench
         Console.WriteLine();
         Console.WriteLine("| held-out bbox AP | AP50 | AP75 | data | cache | training | final eval | total |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        Console.WriteLine(Inv(
+        Console.WriteLine((
             $"| {stats[0]:F3} | **{stats[1]:F3}** | {stats[2]:F3} | {dataSeconds:F0} s | {cacheSeconds:F0} s | {lastStepAt:F0} s | " +
             $"{runSeconds - lastStepAt:F0} s | {total.Elapsed.TotalSeconds:F0} s |"));
         if (curve.Count > 1)
@@ -191,7 +191,7 @@ public static class DetectionBench
         var outcome = DetectionTraining.Run(setup, onStep: s =>
         {
             lastStepAt = sw.Elapsed.TotalSeconds;
-            if (s.Step % 50 == 0) Console.Error.WriteLine(Inv($"  step {s.Step} loss {s.Loss:F3} {lastStepAt:F0}s"));
+            if (s.Step % 50 == 0) Console.Error.WriteLine(($"  step {s.Step} loss {s.Loss:F3} {lastStepAt:F0}s"));
         });
         double runSeconds = sw.Elapsed.TotalSeconds;
         var validation = outcome.LastValidation!;
@@ -206,12 +206,12 @@ public static class DetectionBench
             var best = validation.Results.Where(r => r.CategoryId == gt.CategoryId)
                 .Select(r => (r.Score, IoU: BoxXyxy.IoU(box, ToXyxy(r.Bbox!.Value))))
                 .Where(r => r.IoU >= 0.5).OrderByDescending(r => r.Score).FirstOrDefault();
-            return Inv($"{source.Categories.NameOf(gt.CategoryId)} {(best.IoU > 0 ? $"score {best.Score:F2} IoU {best.IoU:F2}" : "missed")}");
+            return ($"{source.Categories.NameOf((int)gt.CategoryId)} {(best.IoU > 0 ? $"score {best.Score:F2} IoU {best.IoU:F2}" : "missed")}");
         }).ToList();
 
         Console.WriteLine("### Detection learning run: the real COCO val2017 image 39769");
         Console.WriteLine();
-        Console.WriteLine(Inv(
+        Console.WriteLine((
             $"datasets-real/coco image 39769 (640x480; 2 cats, 2 remotes, couch, bed; the couch and bed boxes overlap with IoU 0.99) squashed to {size}; " +
             $"{config.Name} (width {config.Width}, {config.Layers} blocks, random weights), bf16 feature cache; FCOS head channels {head.Channels}, " +
             $"levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, 80 COCO classes; {steps} steps of that one image, " +
@@ -219,7 +219,7 @@ public static class DetectionBench
         Console.WriteLine();
         Console.WriteLine("| bbox AP | AP50 | AP75 | AR100 | cache | training + eval | total |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
-        Console.WriteLine(Inv($"| {stats[0]:F3} | **{stats[1]:F3}** | {stats[2]:F3} | {stats[8]:F3} | {cacheSeconds:F1} s | {runSeconds:F0} s | {total.Elapsed.TotalSeconds:F0} s |"));
+        Console.WriteLine(($"| {stats[0]:F3} | **{stats[1]:F3}** | {stats[2]:F3} | {stats[8]:F3} | {cacheSeconds:F1} s | {runSeconds:F0} s | {total.Elapsed.TotalSeconds:F0} s |"));
         Console.WriteLine();
         Console.WriteLine("Best detection of each object's category at IoU >= 0.5: " + string.Join("; ", found) + ".");
         Console.WriteLine();
@@ -271,7 +271,7 @@ public static class DetectionBench
                     lap.Restart();
                 });
                 trainRates[name] = stepTimes.Count > 1 ? 1 / stepTimes.Skip(1).Min() : double.NaN;
-                Console.Error.WriteLine(Inv($"  training from the {name}: steps {string.Join(" ", stepTimes.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s"));
+                Console.Error.WriteLine(($"  training from the {name}: steps {string.Join(" ", stepTimes.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s"));
             }
         }
 
@@ -293,7 +293,7 @@ public static class DetectionBench
                     using var features = backbone.Extract(input, detector.Layers);
                     detector.Predict(features);
                 }, repeats: repeats, warmup: 1);
-                rows.Add(Inv($"| {config.Name} + head | {size} | {inferBatch / seconds:F2} | {seconds / inferBatch:F2} s |"));
+                rows.Add(($"| {config.Name} + head | {size} | {inferBatch / seconds:F2} | {seconds / inferBatch:F2} s |"));
                 Console.Error.WriteLine("  " + rows[^1]);
             }
         }
@@ -301,7 +301,7 @@ public static class DetectionBench
 
         Console.WriteLine("### Detection speed: PE-Spatial-T/B (random weights) + FCOS head");
         Console.WriteLine();
-        Console.WriteLine(Inv(
+        Console.WriteLine((
             $"Head: `pe train det`'s default (128 channels, p3-p6, 4 tower convs, 80 classes for inference, 6 for training). " +
             $"Training: batches of {batch} synthetic scenes squashed to 512, AdamW; best of {trainSteps} timed steps after a warm-up step; " +
             $"the cache is bf16 (PE-Spatial-T16-512 features, built at {cacheImagesPerSecond:F2} images/s); online runs the float32 backbone " +
@@ -311,7 +311,7 @@ public static class DetectionBench
         Console.WriteLine("| head training at 512 (PE-Spatial-T16-512) | steps/s | images/s |");
         Console.WriteLine("|---|---|---|");
         foreach (var (name, rate) in trainRates)
-            Console.WriteLine(Inv($"| {(name == "cache" ? "from the feature cache" : "online (backbone forward every step)")} | {rate:F3} | {rate * batch:F2} |"));
+            Console.WriteLine(($"| {(name == "cache" ? "from the feature cache" : "online (backbone forward every step)")} | {rate:F3} | {rate * batch:F2} |"));
         Console.WriteLine();
         Console.WriteLine("| inference | input | images/s | per image |");
         Console.WriteLine("|---|---|---|---|");
@@ -335,7 +335,7 @@ public static class DetectionBench
         var wall = Stopwatch.StartNew();
         mode();
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        Console.WriteLine(Inv(
+        Console.WriteLine((
             $"Conditions: {get_num_threads()} torch threads, load average (1 min) {loadBefore} before / {LoadAverage()} after, " +
             $"{wall.Elapsed.TotalSeconds:F0} s wall, {cpuSeconds:F0} s CPU (all threads). Provisional (machine shared)."));
         Console.WriteLine();
@@ -357,8 +357,6 @@ public static class DetectionBench
     }
 
     private static BoxXyxy ToXyxy(Eval.Masks.BoxXywh b) => BoxXyxy.FromXywh(b.X, b.Y, b.Width, b.Height);
-
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>--key value pairs.</summary>
     public sealed class Options
