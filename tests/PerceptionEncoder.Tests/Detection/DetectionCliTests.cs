@@ -127,11 +127,13 @@ public sealed class DetectionCliTests(DetectionCliFixture fixture) : IClassFixtu
         var (exit, log) = DetectionCliFixture.RunPe(Arguments(straight));
         Assert.True(exit == 0, log);
 
-        string state = Path.Combine(killed, HeadTrainer<int, int>.ResumeFileName);
+        // The trainer writes the resume state, then the head checkpoint, then loss.csv after each epoch: once loss.csv
+        // exists, a whole epoch is on disk.
+        string lossLog = Path.Combine(killed, HeadTrainer<int, int>.LossLogFileName);
         using (var child = DetectionCliFixture.StartPe(Arguments(killed)))
         {
             var watch = Stopwatch.StartNew();
-            while (!File.Exists(state) && !child.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
+            while (!File.Exists(lossLog) && !child.HasExited && watch.Elapsed < TimeSpan.FromMinutes(2))
                 Thread.Sleep(2);
             Assert.False(child.HasExited, "pe train det finished before it could be killed");
             child.Kill(entireProcessTree: true);

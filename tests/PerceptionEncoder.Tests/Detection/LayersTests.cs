@@ -97,12 +97,15 @@ public sealed class LayersTests
     public void GroupNorm2d_NormalisesEachGroupOverItsChannelsAndLocations()
     {
         using var norm = new GroupNorm2d(2, 4);
-        // Group 0 = channels 0, 1 holding 1, 2 / 3, 4 (mean 2.5, variance 1.25); group 1 = channels 2, 3 all 7.
-        using var input = tensor(new float[] { 1, 2, 3, 4, 7, 7, 7, 7 }).view(1, 4, 1, 2);
+        // Group 0 = channels 0, 1 holding 1, 2 / 3, 4 (mean 2.5, variance 1.25); group 1 = channels 2, 3 holding
+        // 5, 7 / 9, 11 (mean 8, variance 5). (A constant group is not used: its output is float32 rounding of the mean
+        // amplified by 1 / sqrt(eps).)
+        using var input = tensor(new float[] { 1, 2, 3, 4, 5, 7, 9, 11 }).view(1, 4, 1, 2);
         using var output = norm.forward(input);
-        double sd = Math.Sqrt(1.25 + 1e-5);
+        double sd0 = Math.Sqrt(1.25 + 1e-5), sd1 = Math.Sqrt(5 + 1e-5);
         BoxCoderTests.AssertClose(
-            [(float)(-1.5 / sd), (float)(-0.5 / sd), (float)(0.5 / sd), (float)(1.5 / sd), 0, 0, 0, 0],
+            [(float)(-1.5 / sd0), (float)(-0.5 / sd0), (float)(0.5 / sd0), (float)(1.5 / sd0),
+             (float)(-3 / sd1), (float)(-1 / sd1), (float)(1 / sd1), (float)(3 / sd1)],
             output.data<float>().ToArray(), 1e-5);
     }
 
