@@ -52,12 +52,19 @@ public static class DetectionBench
         return 0;
     }
 
-    /// <summary>The tiny random-weight PE of the learning runs (PE architecture; its residual stream carries each patch's content).</summary>
-    public static PeConfig TinyConfig(Options o) => new()
+    /// <summary>
+    /// The tiny random-weight PE of the learning runs: PE-Spatial-T16-512's architecture (patch 16, width 192, 3 heads,
+    /// class token, RoPE) with fewer blocks (<c>--depth</c>, default 4, as the demo's); <c>--width</c> changes the width
+    /// (one head per 64 channels). Its residual stream still carries each patch's content.
+    /// </summary>
+    public static PeConfig TinyConfig(Options o, int imageSize)
     {
-        Name = "PE-tiny-random", PatchSize = 16, Width = o.Get("width", 128), Layers = o.Get("depth", 2), Heads = o.Get("heads", 4), MlpRatio = 4.0,
-        ImageSize = o.Get("size", 256), UseClsToken = true, UseLnPost = false, PoolType = PoolType.None, OutputDim = null,
-    };
+        int width = o.Get("width", 192), depth = o.Get("depth", 4);
+        return PeConfigs.Get("PE-Spatial-T16-512") with
+        {
+            Name = $"PE-Spatial-T16 shape, width {width}, {depth} blocks, random", Width = width, Heads = width / 64, Layers = depth, ImageSize = imageSize,
+        };
+    }
 
     /// <summary>
     /// Synthetic scenes (320x240, <see cref="SyntheticScenes.WriteCoco"/>) squashed to <c>--size</c>, features of the tiny
@@ -68,7 +75,7 @@ public static class DetectionBench
     {
         var total = Stopwatch.StartNew();
         int trainCount = o.Get("train", 400), valCount = o.Get("val", 100), size = o.Get("size", 256);
-        var config = TinyConfig(o);
+        var config = TinyConfig(o, size);
         int backboneSeed = o.Get("backbone-seed", 7);
         string work = o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench"));
         string dataRoot = Path.Combine(work, $"synthetic-{trainCount}-{valCount}");
@@ -105,7 +112,7 @@ public static class DetectionBench
             Train = new TrainOptions
             {
                 Epochs = o.Get("epochs", 4), LearningRate = o.Get("lr", 2e-3), WeightDecay = o.Get("wd", 1e-4),
-                WarmupSteps = o.Get("warmup", 50), Seed = 1, EvalEvery = o.Get("eval-every", 0), ClipGradNorm = 5.0,
+                WarmupSteps = o.Get("warmup", 50), Seed = 1, EvalEvery = o.Get("eval-every", 1), ClipGradNorm = 5.0,
             },
         };
         var curve = new List<string>();
@@ -131,7 +138,7 @@ public static class DetectionBench
         Console.WriteLine("### Detection learning run: synthetic scenes, tiny random-weight PE");
         Console.WriteLine();
         Console.WriteLine((
-            $"{config.Name}: PE architecture, patch 16, width {config.Width}, {config.Layers} blocks, random weights (seed {backboneSeed}), last block's map. " +
+            $"{config.Name}: PE-Spatial-T16-512's architecture with width {config.Width}, {config.Heads} heads, {config.Layers} blocks, random weights (seed {backboneSeed}), last block's map. " +
             $"{trainCount} train / {valCount} held-out synthetic scenes (320x240, `SyntheticScenes.WriteCoco` seeds 1 / 2) squashed to {size}; " +
             $"bf16 feature cache. FCOS head: channels {head.Channels}, levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, " +
             $"{head.Quality}; {setup.Train.Epochs} epochs x {trainCount / setup.BatchSize} steps of {setup.BatchSize} images ({steps} steps), " +
@@ -161,7 +168,7 @@ public static class DetectionBench
         string coco = o.Get("coco", SharedPath("datasets-real", "coco"));
         var source = new CocoSampleSource(Path.Combine(coco, "annotations", "instances_val2017_39769_DERIVED.json"), Path.Combine(coco, "images"));
         int size = o.Get("coco-size", 512), steps = o.Get("steps", 300);
-        var config = TinyConfig(o) with { ImageSize = size };
+        var config = TinyConfig(o, size);
         string work = Path.Combine(o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench")), $"coco-{DateTime.UtcNow:yyyyMMddHHmmssfff}");
         var sw = Stopwatch.StartNew();
         using (var backbone = PeBackbone.CreateRandom(config, seed: o.Get("backbone-seed", 7)))
@@ -213,7 +220,7 @@ public static class DetectionBench
         Console.WriteLine();
         Console.WriteLine((
             $"datasets-real/coco image 39769 (640x480; 2 cats, 2 remotes, couch, bed; the couch and bed boxes overlap with IoU 0.99) squashed to {size}; " +
-            $"{config.Name} (width {config.Width}, {config.Layers} blocks, random weights), bf16 feature cache; FCOS head channels {head.Channels}, " +
+            $"PE-Spatial-T16-512's architecture with {config.Layers} blocks (width {config.Width}), random weights, bf16 feature cache; FCOS head channels {head.Channels}, " +
             $"levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, 80 COCO classes; {steps} steps of that one image, " +
             $"AdamW lr {setup.Train.LearningRate}; evaluated on the same image (score threshold 0.05)."));
         Console.WriteLine();
