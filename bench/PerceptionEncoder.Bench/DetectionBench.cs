@@ -62,7 +62,11 @@ public static class DetectionBench
         int width = o.Get("width", 192), depth = o.Get("depth", 4);
         return PeConfigs.Get("PE-Spatial-T16-512") with
         {
-            Name = $"PE-Spatial-T16 shape, width {width}, {depth} blocks, random", Width = width, Heads = width / 64, Layers = depth, ImageSize = imageSize,
+            Name = $"PE-Spatial-T16 shape, width {width}, {depth} blocks, random",
+            Width = width,
+            Heads = width / 64,
+            Layers = depth,
+            ImageSize = imageSize,
         };
     }
 
@@ -94,8 +98,12 @@ public static class DetectionBench
             {
                 FeatureCache.Build(backbone, source, new FeatureCacheOptions
                 {
-                    Directory = Path.Combine(dataRoot, $"cache-{name}-{cacheTag}"), Layers = [-1], ImageSize = size, BatchSize = 8,
-                    DatasetKind = "coco", Split = name,
+                    Directory = Path.Combine(dataRoot, $"cache-{name}-{cacheTag}"),
+                    Layers = [-1],
+                    ImageSize = size,
+                    BatchSize = 8,
+                    DatasetKind = "coco",
+                    Split = name,
                 });
             }
         }
@@ -106,13 +114,24 @@ public static class DetectionBench
         var head = HeadConfig(o, channels: 64, levels: "3,4,5", towers: 2);
         var setup = new DetectionTrainingSetup
         {
-            TrainSource = train, TrainFeatures = trainFeatures, ValSource = val, ValFeatures = valFeatures,
-            Backbone = BackboneSpec.Of(trainFeatures.Info), InputSize = size, Head = head, BatchSize = o.Get("batch", 8),
+            TrainSource = train,
+            TrainFeatures = trainFeatures,
+            ValSource = val,
+            ValFeatures = valFeatures,
+            Backbone = BackboneSpec.Of(trainFeatures.Info),
+            InputSize = size,
+            Head = head,
+            BatchSize = o.Get("batch", 8),
             OutputDirectory = Path.Combine(work, $"head-{DateTime.UtcNow:yyyyMMddHHmmssfff}"),
             Train = new TrainOptions
             {
-                Epochs = o.Get("epochs", 4), LearningRate = o.Get("lr", 2e-3), WeightDecay = o.Get("wd", 1e-4),
-                WarmupSteps = o.Get("warmup", 50), Seed = 1, EvalEvery = o.Get("eval-every", 1), ClipGradNorm = 5.0,
+                Epochs = o.Get("epochs", 4),
+                LearningRate = o.Get("lr", 2e-3),
+                WeightDecay = o.Get("wd", 1e-4),
+                WarmupSteps = o.Get("warmup", 50),
+                Seed = 1,
+                EvalEvery = o.Get("eval-every", 1),
+                ClipGradNorm = 5.0,
             },
         };
         var curve = new List<string>();
@@ -175,7 +194,11 @@ public static class DetectionBench
         {
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
-                Directory = Path.Combine(work, "cache"), Layers = [-1], ImageSize = size, DatasetKind = "coco", Split = "val2017",
+                Directory = Path.Combine(work, "cache"),
+                Layers = [-1],
+                ImageSize = size,
+                DatasetKind = "coco",
+                Split = "val2017",
             });
         }
         double cacheSeconds = sw.Elapsed.TotalSeconds;
@@ -183,13 +206,23 @@ public static class DetectionBench
         var head = HeadConfig(o, channels: 64, levels: "3,4,5", towers: 2);
         var setup = new DetectionTrainingSetup
         {
-            TrainSource = source, TrainFeatures = features, ValSource = source, ValFeatures = features,
-            Backbone = BackboneSpec.Of(features.Info), InputSize = size, Head = head, BatchSize = 1,
+            TrainSource = source,
+            TrainFeatures = features,
+            ValSource = source,
+            ValFeatures = features,
+            Backbone = BackboneSpec.Of(features.Info),
+            InputSize = size,
+            Head = head,
+            BatchSize = 1,
             OutputDirectory = Path.Combine(work, "head"),
             // One image: an epoch is one step.
             Train = new TrainOptions
             {
-                Epochs = steps, LearningRate = o.Get("lr", 1e-3), WeightDecay = 1e-4, WarmupSteps = o.Get("warmup", 20), Seed = 1,
+                Epochs = steps,
+                LearningRate = o.Get("lr", 1e-3),
+                WeightDecay = 1e-4,
+                WarmupSteps = o.Get("warmup", 20),
+                Seed = 1,
                 ClipGradNorm = 5.0,
             },
         };
@@ -257,7 +290,12 @@ public static class DetectionBench
             var sw = Stopwatch.StartNew();
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
-                Directory = Path.Combine(work, "cache"), Layers = [-1], ImageSize = 512, BatchSize = batch, DatasetKind = "coco", Split = "train",
+                Directory = Path.Combine(work, "cache"),
+                Layers = [-1],
+                ImageSize = 512,
+                BatchSize = batch,
+                DatasetKind = "coco",
+                Split = "train",
             });
             cacheImagesPerSecond = images / sw.Elapsed.TotalSeconds;
             using var cached = CachedFeatureSource.Open(Path.Combine(work, "cache"));
@@ -269,8 +307,13 @@ public static class DetectionBench
                 var lap = Stopwatch.StartNew();
                 DetectionTraining.Run(new DetectionTrainingSetup
                 {
-                    TrainSource = source, TrainFeatures = features, Backbone = BackboneSpec.Of(features.Info), InputSize = 512, Head = head,
-                    BatchSize = batch, OutputDirectory = Path.Combine(work, $"head-{name}"),
+                    TrainSource = source,
+                    TrainFeatures = features,
+                    Backbone = BackboneSpec.Of(features.Info),
+                    InputSize = 512,
+                    Head = head,
+                    BatchSize = batch,
+                    OutputDirectory = Path.Combine(work, $"head-{name}"),
                     Train = new TrainOptions { Epochs = 1, LearningRate = 1e-4, WarmupSteps = 0, Seed = 1, ClipGradNorm = 5.0 },
                 }, onStep: s =>
                 {
@@ -328,8 +371,12 @@ public static class DetectionBench
 
     private static FcosConfig HeadConfig(Options o, int channels, string levels, int towers) => new()
     {
-        Layers = [], BackboneWidth = 0, PatchSize = 0, NumClasses = 0,
-        Channels = o.Get("channels", channels), TowerConvs = o.Get("towers", towers),
+        Layers = [],
+        BackboneWidth = 0,
+        PatchSize = 0,
+        NumClasses = 0,
+        Channels = o.Get("channels", channels),
+        TowerConvs = o.Get("towers", towers),
         Levels = o.Get("levels", levels).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
         Quality = o.Get("quality", "centreness") == "iou" ? FcosQuality.IoU : FcosQuality.Centreness,
     };
