@@ -179,7 +179,7 @@ public static class DetectionBench
     /// <summary>
     /// The real COCO val2017 image 39769 (two cats, two remotes, a couch, a bed): features of the tiny random PE
     /// cached once, the head trained on that one image for <c>--steps</c> steps and evaluated on it.
-    /// Keys: coco (folder), size, width, depth, steps, lr, channels, levels, towers.
+    /// Keys: coco (folder), coco-size, width, depth, steps, lr, warmup, channels, levels, towers.
     /// </summary>
     private static void LearnCoco(Options o)
     {
@@ -269,11 +269,11 @@ public static class DetectionBench
     /// Speed with PE-Spatial-T16-512's shape and random weights (the speed does not depend on the weights): head training
     /// steps/s from a feature cache vs online at 512, and inference (preprocessing, backbone, head, post-processing)
     /// images/s of PE-Spatial-T and -B + head at 512 and 1024. The head is `pe train det`'s default (128 channels,
-    /// p3-p6, 4 tower convs). Keys: batch, train-steps, repeats, infer-batch, sizes, models.
+    /// p3-p6, 4 tower convs). Keys: train-batch, train-steps, repeats, infer-batch, sizes, models.
     /// </summary>
     private static void Speed(Options o)
     {
-        int batch = o.Get("batch", 4), trainSteps = o.Get("train-steps", 4), repeats = o.Get("repeats", 2);
+        int batch = o.Get("train-batch", 4), trainSteps = o.Get("train-steps", 4), repeats = o.Get("repeats", 2);
         string work = Path.Combine(o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench")), $"speed-{DateTime.UtcNow:yyyyMMddHHmmssfff}");
         string dataRoot = Path.Combine(work, "data");
         int images = batch * (trainSteps + 1);
