@@ -52,12 +52,23 @@ public static class DetectionBench
         return 0;
     }
 
-    /// <summary>The tiny random-weight PE of the learning runs (PE architecture; its residual stream carries each patch's content).</summary>
-    public static PeConfig TinyConfig(Options o) => new()
+    /// <summary>
+    /// The tiny random-weight PE of the learning runs: PE-Spatial-T16-512's architecture (patch 16, width 192, 3 heads,
+    /// class token, RoPE) with fewer blocks (<c>--depth</c>, default 4, as the demo's); <c>--width</c> changes the width
+    /// (one head per 64 channels). Its residual stream still carries each patch's content.
+    /// </summary>
+    public static PeConfig TinyConfig(Options o, int imageSize)
     {
-        Name = "PE-tiny-random", PatchSize = 16, Width = o.Get("width", 128), Layers = o.Get("depth", 2), Heads = o.Get("heads", 4), MlpRatio = 4.0,
-        ImageSize = o.Get("size", 256), UseClsToken = true, UseLnPost = false, PoolType = PoolType.None, OutputDim = null,
-    };
+        int width = o.Get("width", 192), depth = o.Get("depth", 4);
+        return PeConfigs.Get("PE-Spatial-T16-512") with
+        {
+            Name = $"PE-Spatial-T16 shape, width {width}, {depth} blocks, random",
+            Width = width,
+            Heads = width / 64,
+            Layers = depth,
+            ImageSize = imageSize,
+        };
+    }
 
     /// <summary>
     /// Synthetic scenes (320x240, <see cref="SyntheticScenes.WriteCoco"/>) squashed to <c>--size</c>, features of the tiny
@@ -68,7 +79,7 @@ public static class DetectionBench
     {
         var total = Stopwatch.StartNew();
         int trainCount = o.Get("train", 400), valCount = o.Get("val", 100), size = o.Get("size", 256);
-        var config = TinyConfig(o);
+        var config = TinyConfig(o, size);
         int backboneSeed = o.Get("backbone-seed", 7);
         string work = o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench"));
         string dataRoot = Path.Combine(work, $"synthetic-{trainCount}-{valCount}");
@@ -87,8 +98,12 @@ public static class DetectionBench
             {
                 FeatureCache.Build(backbone, source, new FeatureCacheOptions
                 {
-                    Directory = Path.Combine(dataRoot, $"cache-{name}-{cacheTag}"), Layers = [-1], ImageSize = size, BatchSize = 8,
-                    DatasetKind = "coco", Split = name,
+                    Directory = Path.Combine(dataRoot, $"cache-{name}-{cacheTag}"),
+                    Layers = [-1],
+                    ImageSize = size,
+                    BatchSize = 8,
+                    DatasetKind = "coco",
+                    Split = name,
                 });
             }
         }
@@ -99,13 +114,24 @@ public static class DetectionBench
         var head = HeadConfig(o, channels: 64, levels: "3,4,5", towers: 2);
         var setup = new DetectionTrainingSetup
         {
-            TrainSource = train, TrainFeatures = trainFeatures, ValSource = val, ValFeatures = valFeatures,
-            Backbone = BackboneSpec.Of(trainFeatures.Info), InputSize = size, Head = head, BatchSize = o.Get("batch", 8),
+            TrainSource = train,
+            TrainFeatures = trainFeatures,
+            ValSource = val,
+            ValFeatures = valFeatures,
+            Backbone = BackboneSpec.Of(trainFeatures.Info),
+            InputSize = size,
+            Head = head,
+            BatchSize = o.Get("batch", 8),
             OutputDirectory = Path.Combine(work, $"head-{DateTime.UtcNow:yyyyMMddHHmmssfff}"),
             Train = new TrainOptions
             {
-                Epochs = o.Get("epochs", 4), LearningRate = o.Get("lr", 2e-3), WeightDecay = o.Get("wd", 1e-4),
-                WarmupSteps = o.Get("warmup", 50), Seed = 1, EvalEvery = o.Get("eval-every", 0), ClipGradNorm = 5.0,
+                Epochs = o.Get("epochs", 4),
+                LearningRate = o.Get("lr", 2e-3),
+                WeightDecay = o.Get("wd", 1e-4),
+                WarmupSteps = o.Get("warmup", 50),
+                Seed = 1,
+                EvalEvery = o.Get("eval-every", 1),
+                ClipGradNorm = 5.0,
             },
         };
         var curve = new List<string>();
@@ -131,7 +157,7 @@ public static class DetectionBench
         Console.WriteLine("### Detection learning run: synthetic scenes, tiny random-weight PE");
         Console.WriteLine();
         Console.WriteLine((
-            $"{config.Name}: PE architecture, patch 16, width {config.Width}, {config.Layers} blocks, random weights (seed {backboneSeed}), last block's map. " +
+            $"{config.Name}: PE-Spatial-T16-512's architecture with width {config.Width}, {config.Heads} heads, {config.Layers} blocks, random weights (seed {backboneSeed}), last block's map. " +
             $"{trainCount} train / {valCount} held-out synthetic scenes (320x240, `SyntheticScenes.WriteCoco` seeds 1 / 2) squashed to {size}; " +
             $"bf16 feature cache. FCOS head: channels {head.Channels}, levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, " +
             $"{head.Quality}; {setup.Train.Epochs} epochs x {trainCount / setup.BatchSize} steps of {setup.BatchSize} images ({steps} steps), " +
@@ -153,7 +179,7 @@ public static class DetectionBench
     /// <summary>
     /// The real COCO val2017 image 39769 (two cats, two remotes, a couch, a bed): features of the tiny random PE
     /// cached once, the head trained on that one image for <c>--steps</c> steps and evaluated on it.
-    /// Keys: coco (folder), size, width, depth, steps, lr, channels, levels, towers.
+    /// Keys: coco (folder), coco-size, width, depth, steps, lr, warmup, channels, levels, towers.
     /// </summary>
     private static void LearnCoco(Options o)
     {
@@ -161,14 +187,18 @@ public static class DetectionBench
         string coco = o.Get("coco", SharedPath("datasets-real", "coco"));
         var source = new CocoSampleSource(Path.Combine(coco, "annotations", "instances_val2017_39769_DERIVED.json"), Path.Combine(coco, "images"));
         int size = o.Get("coco-size", 512), steps = o.Get("steps", 300);
-        var config = TinyConfig(o) with { ImageSize = size };
+        var config = TinyConfig(o, size);
         string work = Path.Combine(o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench")), $"coco-{DateTime.UtcNow:yyyyMMddHHmmssfff}");
         var sw = Stopwatch.StartNew();
         using (var backbone = PeBackbone.CreateRandom(config, seed: o.Get("backbone-seed", 7)))
         {
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
-                Directory = Path.Combine(work, "cache"), Layers = [-1], ImageSize = size, DatasetKind = "coco", Split = "val2017",
+                Directory = Path.Combine(work, "cache"),
+                Layers = [-1],
+                ImageSize = size,
+                DatasetKind = "coco",
+                Split = "val2017",
             });
         }
         double cacheSeconds = sw.Elapsed.TotalSeconds;
@@ -176,13 +206,23 @@ public static class DetectionBench
         var head = HeadConfig(o, channels: 64, levels: "3,4,5", towers: 2);
         var setup = new DetectionTrainingSetup
         {
-            TrainSource = source, TrainFeatures = features, ValSource = source, ValFeatures = features,
-            Backbone = BackboneSpec.Of(features.Info), InputSize = size, Head = head, BatchSize = 1,
+            TrainSource = source,
+            TrainFeatures = features,
+            ValSource = source,
+            ValFeatures = features,
+            Backbone = BackboneSpec.Of(features.Info),
+            InputSize = size,
+            Head = head,
+            BatchSize = 1,
             OutputDirectory = Path.Combine(work, "head"),
             // One image: an epoch is one step.
             Train = new TrainOptions
             {
-                Epochs = steps, LearningRate = o.Get("lr", 1e-3), WeightDecay = 1e-4, WarmupSteps = o.Get("warmup", 20), Seed = 1,
+                Epochs = steps,
+                LearningRate = o.Get("lr", 1e-3),
+                WeightDecay = 1e-4,
+                WarmupSteps = o.Get("warmup", 20),
+                Seed = 1,
                 ClipGradNorm = 5.0,
             },
         };
@@ -213,7 +253,7 @@ public static class DetectionBench
         Console.WriteLine();
         Console.WriteLine((
             $"datasets-real/coco image 39769 (640x480; 2 cats, 2 remotes, couch, bed; the couch and bed boxes overlap with IoU 0.99) squashed to {size}; " +
-            $"{config.Name} (width {config.Width}, {config.Layers} blocks, random weights), bf16 feature cache; FCOS head channels {head.Channels}, " +
+            $"PE-Spatial-T16-512's architecture with {config.Layers} blocks (width {config.Width}), random weights, bf16 feature cache; FCOS head channels {head.Channels}, " +
             $"levels p{string.Join(",p", head.Levels)}, {head.TowerConvs} tower convs, 80 COCO classes; {steps} steps of that one image, " +
             $"AdamW lr {setup.Train.LearningRate}; evaluated on the same image (score threshold 0.05)."));
         Console.WriteLine();
@@ -229,11 +269,11 @@ public static class DetectionBench
     /// Speed with PE-Spatial-T16-512's shape and random weights (the speed does not depend on the weights): head training
     /// steps/s from a feature cache vs online at 512, and inference (preprocessing, backbone, head, post-processing)
     /// images/s of PE-Spatial-T and -B + head at 512 and 1024. The head is `pe train det`'s default (128 channels,
-    /// p3-p6, 4 tower convs). Keys: batch, train-steps, repeats, infer-batch, sizes, models.
+    /// p3-p6, 4 tower convs). Keys: train-batch, train-steps, repeats, infer-batch, sizes, models.
     /// </summary>
     private static void Speed(Options o)
     {
-        int batch = o.Get("batch", 4), trainSteps = o.Get("train-steps", 4), repeats = o.Get("repeats", 2);
+        int batch = o.Get("train-batch", 4), trainSteps = o.Get("train-steps", 4), repeats = o.Get("repeats", 2);
         string work = Path.Combine(o.Get("work", Path.Combine(Path.GetTempPath(), "pe-det-bench")), $"speed-{DateTime.UtcNow:yyyyMMddHHmmssfff}");
         string dataRoot = Path.Combine(work, "data");
         int images = batch * (trainSteps + 1);
@@ -250,7 +290,12 @@ public static class DetectionBench
             var sw = Stopwatch.StartNew();
             FeatureCache.Build(backbone, source, new FeatureCacheOptions
             {
-                Directory = Path.Combine(work, "cache"), Layers = [-1], ImageSize = 512, BatchSize = batch, DatasetKind = "coco", Split = "train",
+                Directory = Path.Combine(work, "cache"),
+                Layers = [-1],
+                ImageSize = 512,
+                BatchSize = batch,
+                DatasetKind = "coco",
+                Split = "train",
             });
             cacheImagesPerSecond = images / sw.Elapsed.TotalSeconds;
             using var cached = CachedFeatureSource.Open(Path.Combine(work, "cache"));
@@ -262,8 +307,13 @@ public static class DetectionBench
                 var lap = Stopwatch.StartNew();
                 DetectionTraining.Run(new DetectionTrainingSetup
                 {
-                    TrainSource = source, TrainFeatures = features, Backbone = BackboneSpec.Of(features.Info), InputSize = 512, Head = head,
-                    BatchSize = batch, OutputDirectory = Path.Combine(work, $"head-{name}"),
+                    TrainSource = source,
+                    TrainFeatures = features,
+                    Backbone = BackboneSpec.Of(features.Info),
+                    InputSize = 512,
+                    Head = head,
+                    BatchSize = batch,
+                    OutputDirectory = Path.Combine(work, $"head-{name}"),
                     Train = new TrainOptions { Epochs = 1, LearningRate = 1e-4, WarmupSteps = 0, Seed = 1, ClipGradNorm = 5.0 },
                 }, onStep: s =>
                 {
@@ -321,8 +371,12 @@ public static class DetectionBench
 
     private static FcosConfig HeadConfig(Options o, int channels, string levels, int towers) => new()
     {
-        Layers = [], BackboneWidth = 0, PatchSize = 0, NumClasses = 0,
-        Channels = o.Get("channels", channels), TowerConvs = o.Get("towers", towers),
+        Layers = [],
+        BackboneWidth = 0,
+        PatchSize = 0,
+        NumClasses = 0,
+        Channels = o.Get("channels", channels),
+        TowerConvs = o.Get("towers", towers),
         Levels = o.Get("levels", levels).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
         Quality = o.Get("quality", "centreness") == "iou" ? FcosQuality.IoU : FcosQuality.Centreness,
     };

@@ -116,7 +116,10 @@ internal static class TrainDetectionCommand
                     InputSize = inputSize,
                     Head = new FcosConfig
                     {
-                        Layers = [], BackboneWidth = 0, PatchSize = 0, NumClasses = 0,
+                        Layers = [],
+                        BackboneWidth = 0,
+                        PatchSize = 0,
+                        NumClasses = 0,
                         Channels = parse.GetValue(channels),
                         Levels = levelList,
                         TowerConvs = parse.GetValue(towerConvs),

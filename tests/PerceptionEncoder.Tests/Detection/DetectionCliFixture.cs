@@ -13,8 +13,17 @@ public sealed class DetectionCliFixture : IDisposable
 {
     public static readonly PeConfig Tiny = new()
     {
-        Name = "tiny-det", PatchSize = 16, Width = 32, Layers = 2, Heads = 2, MlpRatio = 2.0, ImageSize = 64,
-        UseClsToken = true, UseLnPost = false, PoolType = PoolType.None, OutputDim = null,
+        Name = "tiny-det",
+        PatchSize = 16,
+        Width = 32,
+        Layers = 2,
+        Heads = 2,
+        MlpRatio = 2.0,
+        ImageSize = 64,
+        UseClsToken = true,
+        UseLnPost = false,
+        PoolType = PoolType.None,
+        OutputDim = null,
     };
 
     public static readonly SceneOptions Scenes = new() { Width = 96, Height = 64, MinObjects = 1, MaxObjects = 2, MinObjectSize = 12 };

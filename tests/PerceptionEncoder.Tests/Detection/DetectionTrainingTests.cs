@@ -56,8 +56,12 @@ public sealed class DetectionTrainingTests
         using var cache = CachedFeatureSource.Open(temp.File("cache"));
         var setup = new DetectionTrainingSetup
         {
-            TrainSource = train, TrainFeatures = cache, Backbone = BackboneSpec.Of(backbone), InputSize = 96,
-            Train = new TrainOptions { Epochs = 1 }, OutputDirectory = temp.File("head"),
+            TrainSource = train,
+            TrainFeatures = cache,
+            Backbone = BackboneSpec.Of(backbone),
+            InputSize = 96,
+            Train = new TrainOptions { Epochs = 1 },
+            OutputDirectory = temp.File("head"),
         };
         var e = Assert.Throws<ArgumentException>(() => DetectionTraining.Run(setup));
         Assert.Contains("64x64", e.Message);

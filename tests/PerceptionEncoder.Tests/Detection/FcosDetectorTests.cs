@@ -15,8 +15,14 @@ public sealed class FcosDetectorTests
 
     private static FcosConfig SmallConfig(FcosQuality quality = FcosQuality.Centreness) => new()
     {
-        Layers = [0], BackboneWidth = ToyFeatureScenes.Channels, PatchSize = ToyFeatureScenes.Patch,
-        NumClasses = ToyFeatureScenes.Classes, Channels = 32, Levels = [3, 4, 5], TowerConvs = 2, Quality = quality,
+        Layers = [0],
+        BackboneWidth = ToyFeatureScenes.Channels,
+        PatchSize = ToyFeatureScenes.Patch,
+        NumClasses = ToyFeatureScenes.Classes,
+        Channels = 32,
+        Levels = [3, 4, 5],
+        TowerConvs = 2,
+        Quality = quality,
     };
 
     [Theory]

@@ -1,6 +1,6 @@
-using TorchSharp;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Layers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Tests.Detection;
@@ -62,7 +62,13 @@ public sealed class LayersTests
     {
         var config = new FcosConfig
         {
-            Layers = [0], BackboneWidth = 40, PatchSize = 16, NumClasses = 3, Channels = 32, Levels = [2, 3, 4, 5, 6], TowerConvs = 2,
+            Layers = [0],
+            BackboneWidth = 40,
+            PatchSize = 16,
+            NumClasses = 3,
+            Channels = 32,
+            Levels = [2, 3, 4, 5, 6],
+            TowerConvs = 2,
         };
         manual_seed(5);
         using var model = new FcosModel(config);
