@@ -1,3 +1,4 @@
+using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Layers;
 using TorchSharp;

@@ -31,7 +31,10 @@ public sealed record DptDepthConfig : DepthHeadConfig
     [JsonPropertyName("features")]
     public int Features { get; init; } = 256;
 
-    /// <summary>Channels of the four reassembled maps, fine to coarse; null: width/8, /4, /2, /1 (DINOv2).</summary>
+    /// <summary>
+    /// Channels of the four reassembled maps, fine to coarse; null: width/8, /4, /2, /1 (DINOv2), each rounded up to a
+    /// multiple of 16 (<see cref="ConvolutionGuard"/>: PE-Spatial-T's 24 channels hit a wrong libtorch convolution).
+    /// </summary>
     [JsonPropertyName("reassemble_channels")]
     public IReadOnlyList<int>? ReassembleChannels { get; init; }
 
@@ -55,7 +58,7 @@ public sealed record DptDepthConfig : DepthHeadConfig
         var layers = ResolveLayers(Layers ?? DefaultLayers(backbone.Depth), backbone.Depth);
         if (layers.Length != 4)
             throw new ArgumentException($"the DPT head reads exactly four blocks, fine to coarse (got [{string.Join(", ", layers)}]).");
-        var channels = ReassembleChannels ?? [.. Enumerable.Range(0, 4).Select(i => Math.Max(1, backbone.Width >> (3 - i)))];
+        var channels = ReassembleChannels ?? [.. Enumerable.Range(0, 4).Select(i => (int)ConvolutionGuard.RoundUp(Math.Max(1, backbone.Width >> (3 - i))))];
         if (channels.Count != 4 || channels.Any(c => c < 1))
             throw new ArgumentException($"reassemble_channels must be four positive numbers (got [{string.Join(", ", channels)}]).");
         if (Features < 2) throw new ArgumentException($"features must be at least 2 (got {Features}).");

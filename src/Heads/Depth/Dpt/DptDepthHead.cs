@@ -50,12 +50,28 @@ public sealed class DptDepthHead : DepthHead
         RegisterComponents();
     }
 
+    private FeatureMaps Duplicated(FeatureMaps features)
+    {
+        var layers = _taps.Distinct().ToArray();
+        var maps = layers.Select(l => cat([features[l], features[l]])).ToArray();                 // [1, C, h, w] -> [2, C, h, w]
+        if (layers.Any(l => features.ClassToken(l) is null)) return new FeatureMaps(layers, maps, null);
+        var tokens = layers.Select(l => cat([features.ClassToken(l)!, features.ClassToken(l)!])).ToArray(); // [1, C] -> [2, C]
+        return new FeatureMaps(layers, maps, tokens);
+    }
+
     /// <summary>The four blocks read, fine to coarse (may repeat for backbones of fewer than four blocks).</summary>
     public IReadOnlyList<int> Taps => _taps;
 
     public override Tensor Forward(FeatureMaps features)
     {
         using var scope = NewDisposeScope();
+        if (MapOf(features, _taps[0]).shape[0] == 1)
+        {
+            // libtorch 2.10's oneDNN convolutions are wrong for a batch of one image on this CPU (up to 0.7, or NaN, for
+            // PE-Spatial-T; 4e-4 for PE-Spatial-S) and right for two (4e-7): run the image twice, keep the first result.
+            using var twice = Duplicated(features);
+            return Forward(twice).narrow(0, 0, 1).MoveToOuterDisposeScope(); // [2, 1, H, W] -> [1, 1, H, W]
+        }
         var levels = new Tensor[4];
         long h = 0, w = 0;
         for (int i = 0; i < 4; i++)

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using PerceptionEncoder.Heads.Detection.Layers;
 using PerceptionEncoder.Heads.Detection.Pyramid;
 
 namespace PerceptionEncoder.Heads.Detection.Fcos;
