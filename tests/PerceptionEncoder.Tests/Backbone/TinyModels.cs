@@ -38,4 +38,20 @@ internal static class TinyModels
         PoolType = PoolType.None,
         OutputDim = null,
     };
+
+    /// <summary>A PE-Spatial-like config (no pooling, projection or ln_post) of the given small size, for tests that need a backbone.</summary>
+    public static PeConfig SpatialLike(string name, int patchSize, int width, int layers, int heads, int imageSize, double mlpRatio, bool classToken = true) => new()
+    {
+        Name = name,
+        PatchSize = patchSize,
+        Width = width,
+        Layers = layers,
+        Heads = heads,
+        MlpRatio = mlpRatio,
+        ImageSize = imageSize,
+        UseClsToken = classToken,
+        UseLnPost = false,
+        PoolType = PoolType.None,
+        OutputDim = null,
+    };
 }

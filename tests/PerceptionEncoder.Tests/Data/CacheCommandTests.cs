@@ -4,26 +4,14 @@ using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Data.Features;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Backbone;
 
 namespace PerceptionEncoder.Tests.Data;
 
 /// <summary><c>pe cache</c> end to end: a random-weight PE checkpoint, a folder of images, real child processes.</summary>
 public class CacheCommandTests
 {
-    private static readonly PeConfig Tiny = new()
-    {
-        Name = "tiny-cache",
-        PatchSize = 8,
-        Width = 32,
-        Layers = 3,
-        Heads = 2,
-        MlpRatio = 2.0,
-        ImageSize = 32,
-        UseClsToken = false,
-        UseLnPost = false,
-        PoolType = PoolType.None,
-        OutputDim = null,
-    };
+    private static readonly PeConfig Tiny = TinyModels.SpatialLike("tiny-cache", patchSize: 8, width: 32, layers: 3, heads: 2, imageSize: 32, mlpRatio: 2, classToken: false);
 
     /// <summary>A checkpoint, its config file, and a folder of <paramref name="images"/> small images.</summary>
     private static (string Checkpoint, string Config, string DataRoot) Prepare(TempDirectory temp, int images)

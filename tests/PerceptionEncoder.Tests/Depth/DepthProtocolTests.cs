@@ -10,25 +10,14 @@ using PerceptionEncoder.Heads.Depth.Evaluation;
 using PerceptionEncoder.Heads.Depth.Inference;
 using PerceptionEncoder.Imaging;
 using static TorchSharp.torch;
+using PerceptionEncoder.Tests.Backbone;
 
 namespace PerceptionEncoder.Tests.Depth;
 
 /// <summary>Inputs the NYU protocol has to say something about: no valid GT, NaN predictions, sizes that differ.</summary>
 public sealed class DepthProtocolTests
 {
-    private static readonly PeConfig Tiny = new()
-    {
-        PatchSize = 16,
-        Width = 32,
-        Layers = 2,
-        Heads = 2,
-        MlpRatio = 2,
-        ImageSize = 32,
-        UseClsToken = true,
-        UseLnPost = false,
-        PoolType = PoolType.None,
-        OutputDim = null,
-    };
+    private static readonly PeConfig Tiny = TinyModels.SpatialLike("tiny-depth", patchSize: 16, width: 32, layers: 2, heads: 2, imageSize: 32, mlpRatio: 2);
 
     [Fact]
     public void Validate_ImageWithoutValidGroundTruth_IsLeftOutAndCounted()

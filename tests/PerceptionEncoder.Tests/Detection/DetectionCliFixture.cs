@@ -2,6 +2,7 @@ using System.Diagnostics;
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Data.Synthetic;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Backbone;
 
 namespace PerceptionEncoder.Tests.Detection;
 
@@ -11,20 +12,7 @@ namespace PerceptionEncoder.Tests.Detection;
 /// </summary>
 public sealed class DetectionCliFixture : IDisposable
 {
-    public static readonly PeConfig Tiny = new()
-    {
-        Name = "tiny-det",
-        PatchSize = 16,
-        Width = 32,
-        Layers = 2,
-        Heads = 2,
-        MlpRatio = 2.0,
-        ImageSize = 64,
-        UseClsToken = true,
-        UseLnPost = false,
-        PoolType = PoolType.None,
-        OutputDim = null,
-    };
+    public static readonly PeConfig Tiny = TinyModels.SpatialLike("tiny-det", patchSize: 16, width: 32, layers: 2, heads: 2, imageSize: 64, mlpRatio: 2);
 
     public static readonly SceneOptions Scenes = new() { Width = 96, Height = 64, MinObjects = 1, MaxObjects = 2, MinObjectSize = 12 };
 

@@ -19,7 +19,13 @@ public sealed class FcosNumericsTests
     {
         var config = new FcosConfig
         {
-            Layers = [-1], BackboneWidth = width, PatchSize = 16, NumClasses = 6, Channels = channels, Levels = [3, 4, 5], TowerConvs = 2,
+            Layers = [-1],
+            BackboneWidth = width,
+            PatchSize = 16,
+            NumClasses = 6,
+            Channels = channels,
+            Levels = [3, 4, 5],
+            TowerConvs = 2,
         };
         manual_seed(5);
         using var model = new FcosModel(config);
