@@ -9,8 +9,8 @@ using PerceptionEncoder.Heads.Depth.Dpt;
 using PerceptionEncoder.Heads.Depth.Evaluation;
 using PerceptionEncoder.Heads.Depth.Inference;
 using PerceptionEncoder.Imaging;
-using static TorchSharp.torch;
 using PerceptionEncoder.Tests.Backbone;
+using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Tests.Depth;
 
