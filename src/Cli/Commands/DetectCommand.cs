@@ -33,7 +33,7 @@ internal static class DetectCommand
         var vizThreshold = new Option<double?>("--viz-threshold") { Description = "Draw detections scoring above this (default: the larger of 0.3 and --score-threshold)." };
         var maxDetections = new Option<int>("--max-detections") { Description = "Detections kept per image.", DefaultValueFactory = _ => 100 };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass.", DefaultValueFactory = _ => 4 };
-        var dtype = new Option<string>("--backbone-dtype") { Description = "Backbone compute dtype: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+        var dtype = new Option<string>("--backbone-dtype", "--dtype") { Description = "Backbone compute dtype: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16");
         var inputs = new Argument<string[]>("IMAGES") { Description = "Image files (JPEG, PNG) or folders of them.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("detect", "Detect objects in images with a trained detection head; write COCO results JSON and optional drawings.")

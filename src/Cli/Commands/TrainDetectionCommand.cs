@@ -32,7 +32,7 @@ internal static class TrainDetectionCommand
         var quality = new Option<string>("--quality") { Description = "Quality branch: centreness (FCOS) or iou.", DefaultValueFactory = _ => "centreness" };
         quality.AcceptOnlyFromAmong("centreness", "iou");
         var centreRadius = new Option<double>("--centre-radius") { Description = "Centre sampling radius in strides (0: the whole box).", DefaultValueFactory = _ => 1.5 };
-        var backboneDtype = new Option<string>("--backbone-dtype") { Description = "Backbone compute dtype online: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+        var backboneDtype = new Option<string>("--backbone-dtype", "--dtype") { Description = "Backbone compute dtype online: fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         backboneDtype.AcceptOnlyFromAmong("fp32", "bf16");
         var noFlip = new Option<bool>("--no-flip") { Description = "No random horizontal flips (online training)." };
         var trainImages = new Option<int?>("--train-images") { Description = "Train on the first N images of the split only." };

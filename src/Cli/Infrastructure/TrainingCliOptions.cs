@@ -13,7 +13,7 @@ public sealed class TrainingCliOptions
     public Option<string?> ValCache { get; } = new("--val-cache") { Description = "A feature cache of the validation split (with --cache)." };
     public Option<string> Out { get; } = new("--out") { Description = "Output folder of the head: checkpoint, metadata, loss curve, resume state.", Required = true };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 12 };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per optimiser step.", DefaultValueFactory = _ => 8 };
+    public Option<int> BatchSize { get; } = new("--batch-size", "--batch") { Description = "Images per optimiser step.", DefaultValueFactory = _ => 8 };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => 1e-3 };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => 0.05 };
     public Option<int> WarmupSteps { get; } = new("--warmup-steps") { Description = "Linear warm-up steps before the cosine decay.", DefaultValueFactory = _ => 100 };
