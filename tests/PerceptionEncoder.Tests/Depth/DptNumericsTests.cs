@@ -1,6 +1,7 @@
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Depth.Dpt;
+using PerceptionEncoder.Heads.Depth.Readout;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,5 +40,33 @@ public sealed class DptNumericsTests
             double difference = (depth.to(ScalarType.Float64) - reference).abs().max().item<double>();
             Assert.True(difference < 1e-5, $"repeat {repeat}: float32 differs from float64 by {difference}");
         }
+    }
+}
+
+/// <summary>The linear probe (a 1x1 convolution over the patch tokens) in float32 against float64 on single images.</summary>
+public sealed class LinearProbeNumericsTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Predict_OneImage_Float32AgreesWithFloat64(bool bins)
+    {
+        const int width = 192, grid = 8;
+        var spec = new BackboneSpec("probe", "random:1", 16, width, 4, true, true);
+        manual_seed(4);
+        var config = new PerceptionEncoder.Heads.Depth.Linear.LinearDepthConfig { Output = bins ? DepthOutput.Dinov2Bins : DepthOutput.Regression };
+        using var head = config.Create(spec);
+        head.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var maps = head.Layers.Select(_ => randn(1, width, grid, grid)).ToList();
+        var tokens = head.Layers.Select(_ => randn(1, width)).ToList();
+        using var single = new FeatureMaps(head.Layers, maps, tokens);
+        var depth = head.Predict(single);
+        head.to(ScalarType.Float64);
+        using var exact = new FeatureMaps(head.Layers, [.. maps.Select(m => m.to(ScalarType.Float64))], [.. tokens.Select(t => t.to(ScalarType.Float64))]);
+        var reference = head.Predict(exact);
+        double difference = (depth.to(ScalarType.Float64) - reference).abs().max().item<double>();
+        Assert.True(difference < 1e-5, $"float32 differs from float64 by {difference}");
     }
 }
