@@ -112,16 +112,15 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
                 settings.TrackingShortSide, pictures, watch.Elapsed.TotalSeconds);
         });
 
-    /// <summary>Five frames of a sequence with the tracked masks over them, as one picture.</summary>
+    /// <summary>Five frames of a sequence with the tracked masks over them, and below them the masks alone, as one picture.</summary>
     private string TrackingStrip(DavisSequence sequence, string resultFolder, string name)
     {
         int count = sequence.FrameIds.Count;
-        var picks = Enumerable.Range(0, 5).Select(i => (int)Math.Round(i * (count - 1) / 4.0)).Distinct();
-        var tiles = picks.Select(f => Overlay.Labels(
-            ImageFile.ReadRgb(sequence.ImagePaths[f]),
-            Png.ReadIndexed(Path.Combine(resultFolder, sequence.FrameIds[f] + ".png")))).ToList();
+        var picks = Enumerable.Range(0, 5).Select(i => (int)Math.Round(i * (count - 1) / 4.0)).Distinct().ToList();
+        var masks = picks.Select(f => Png.ReadIndexed(Path.Combine(resultFolder, sequence.FrameIds[f] + ".png"))).ToList();
+        var overlays = picks.Select((f, i) => Overlay.Labels(ImageFile.ReadRgb(sequence.ImagePaths[f]), masks[i])).ToList();
         string path = Path.Combine(settings.PicturesDirectory, $"tracking-{name}.jpg");
-        ImageFile.WriteRgb(path, Overlay.SideBySide(tiles));
+        ImageFile.WriteRgb(path, Overlay.Stacked([Overlay.SideBySide(overlays), Overlay.SideBySide([.. masks.Select(Overlay.Palette)])]));
         return Path.GetRelativePath(settings.OutputDirectory, path);
     }
 

@@ -192,7 +192,7 @@ internal static class DemoReport
     private static void AppendTracking(StringBuilder html, TrackingStageResult t)
     {
         html.Append(F($"<h2>Tracking</h2>\n<p>Label propagation from the first frame's masks ({t.Sequences} videos, {t.Frames} frames, short side {t.ShortSide}), DAVIS 2017 semi-supervised evaluation: J&amp;F {t.JAndFMean:F3}, J {t.JMean:F3}, F {t.FMean:F3}.</p>\n"));
-        foreach (string picture in t.Pictures) Figure(html, picture, "tracked masks over five frames, first to last");
+        foreach (string picture in t.Pictures) Figure(html, picture, "five frames, first to last, with the tracked masks over them; below, the masks alone");
     }
 
     private static void Figure(StringBuilder html, string picture, string caption) =>

@@ -51,4 +51,24 @@ public static class Overlay
         }
         return new RgbImage(width, height, pixels);
     }
+
+    /// <summary>Images one above the other, left-aligned, with a gap, on a white background.</summary>
+    public static RgbImage Stacked(IReadOnlyList<RgbImage> images, int gap = 6)
+    {
+        int width = images.Max(i => i.Width), height = images.Sum(i => i.Height) + gap * (images.Count - 1);
+        var pixels = new byte[width * height * 3];
+        Array.Fill(pixels, (byte)255);
+        int top = 0;
+        foreach (var image in images)
+        {
+            for (int y = 0; y < image.Height; y++)
+                Array.Copy(image.Pixels, y * image.Width * 3, pixels, ((top + y) * width) * 3, image.Width * 3);
+            top += image.Height + gap;
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>A label map in its palette colours on black (background stays black).</summary>
+    public static RgbImage Palette(IndexedImage labels) =>
+        Labels(new RgbImage(labels.Width, labels.Height, new byte[labels.Width * labels.Height * 3]), labels, alpha: 1.0);
 }
