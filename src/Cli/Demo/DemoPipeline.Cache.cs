@@ -13,7 +13,7 @@ internal sealed partial class DemoPipeline
         _stages.Run("cache", "extracting features once into the feature cache", () =>
         {
             var watch = Stopwatch.StartNew();
-            using var backbone = OpenBackbone(backboneInfo);
+            var backbone = Backbone(backboneInfo);
             int[] detectionLayers = [-1];
             int[] depthLayers = DptDepthConfig.DefaultLayers(backbone.Depth);
             var jobs = new (string Name, ISampleSource Source, string Kind, string Split, int[] Layers, int Size)[]
@@ -27,7 +27,7 @@ internal sealed partial class DemoPipeline
             foreach (var job in jobs)
             {
                 string directory = Path.Combine(settings.CacheRoot, job.Name);
-                ConsoleProgressOrLog($"caching {job.Name}", job.Source.Count, progress =>
+                Infrastructure.ConsoleProgress.Run($"caching {job.Name}", job.Source.Count, progress =>
                     FeatureCache.Build(backbone, job.Source, new FeatureCacheOptions
                     {
                         Directory = directory,

@@ -43,9 +43,8 @@ internal sealed partial class DemoPipeline
                 EigenCrop = false,
             };
             bool resume = File.Exists(Path.Combine(headDirectory, ResumeFileName));
-            var result = Infrastructure.ConsoleProgress.Run("training the depth head",
-                setup.Options.Epochs * StepsPerEpoch(train.Count, setup.BatchSize),
-                progress => DepthTraining.Run(setup, resume, onStep: step => progress.Report(step.Step + 1)));
+            var result = Infrastructure.ConsoleProgress.Run("training the depth head (epochs)", setup.Options.Epochs,
+                progress => DepthTraining.Run(setup, resume, onStep: step => progress.Report(step.Epoch)));
             using var head = result.Head;
             var evaluation = result.LastEvaluation;
             if (evaluation == null)
@@ -57,8 +56,7 @@ internal sealed partial class DemoPipeline
             string lossPlot = Picture("depth-loss.png");
             Plots.LossCurve(Full(lossPlot), "DPT depth head: training loss (scale-invariant log)",
                 result.Progress.Steps.Select(s => (s.Step, s.Loss)).ToList());
-            using var backbone = OpenBackbone(backboneInfo);
-            var predictor = new DepthPredictor(backbone, head, settings.DepthInputSize);
+            var predictor = new DepthPredictor(Backbone(backboneInfo), head, settings.DepthInputSize);
             var pictures = DrawDepth(predictor, test);
             return new DepthStageResult(Copy(evaluation.Head), Copy(evaluation.Constant), Copy(evaluation.PixelMedian),
                 train.Count, test.Count, setup.Options.Epochs, headDirectory, lossPlot, pictures, watch.Elapsed.TotalSeconds);

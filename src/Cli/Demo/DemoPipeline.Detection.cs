@@ -3,7 +3,6 @@ using PerceptionEncoder.Cli.Report;
 using PerceptionEncoder.Data.Datasets;
 using PerceptionEncoder.Data.Features;
 using PerceptionEncoder.Heads;
-using PerceptionEncoder.Heads.Detection;
 using PerceptionEncoder.Heads.Detection.Evaluation;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Inference;
@@ -57,10 +56,12 @@ internal sealed partial class DemoPipeline
                 OutputDirectory = headDirectory,
                 Resume = File.Exists(Path.Combine(headDirectory, ResumeFileName)),
             };
-            var outcome = Infrastructure.ConsoleProgress.Run("training the detection head",
-                setup.Train.Epochs * StepsPerEpoch(train.Count, setup.BatchSize),
-                progress => DetectionTraining.Run(setup, onStep: step => progress.Report(step.Step + 1)));
-            var validation = outcome.LastValidation ?? ValidateDetection(headDirectory, valFeatures, val, setup);
+            var outcome = Infrastructure.ConsoleProgress.Run("training the detection head (epochs)", setup.Train.Epochs,
+                progress => DetectionTraining.Run(setup, onStep: step => progress.Report(step.Epoch)));
+            using var pipeline = DetectionPipeline.Open(Backbone(backboneInfo), headDirectory);
+            // A run that resumed an already finished training validates the exported head itself.
+            var validation = outcome.LastValidation ?? DetectionValidation.Run(pipeline.Detector, valFeatures, val,
+                new Data.Transforms.SquashResize(setup.InputSize), setup.BatchSize);
 
             string lossPlot = Picture("detection-loss.png");
             Plots.LossCurve(Full(lossPlot), "Detection head: training loss (focal + GIoU + centreness)",
@@ -70,7 +71,7 @@ internal sealed partial class DemoPipeline
             var series = evaluation.CategoryIds.Select((id, k) => (val.Categories.NameOf((int)id), evaluation.PrCurve(0, k).Precision)).ToList();
             Plots.PrecisionRecall(Full(prPlot), "Held-out precision-recall at IoU 0.5, per category", evaluation.RecallThresholds, series);
 
-            var pictures = DrawDetections(backboneInfo, headDirectory, val);
+            var pictures = DrawDetections(pipeline, val);
             var stats = evaluation.Stats;
             return new DetectionStageResult(stats[0], stats[1], stats[2], [.. stats], train.Count, val.Count, setup.Train.Epochs,
                 headDirectory, lossPlot, prPlot, pictures, watch.Elapsed.TotalSeconds);
@@ -78,21 +79,9 @@ internal sealed partial class DemoPipeline
 
     private const string ResumeFileName = HeadTrainer<object, object>.ResumeFileName;
 
-    private static int StepsPerEpoch(int images, int batchSize) => Math.Max(1, images >= batchSize ? images / batchSize : 1);
-
-    private static DetectionValidationResult ValidateDetection(string headDirectory, IFeatureSource features, CocoSampleSource val, DetectionTrainingSetup setup)
-    {
-        var metadata = HeadCheckpoint.ReadMetadata(headDirectory);
-        using var detector = FcosDetector.FromConfig(metadata.Head);
-        HeadCheckpoint.LoadWeights(headDirectory, detector);
-        return DetectionValidation.Run(detector, features, val, new Data.Transforms.SquashResize(setup.InputSize), setup.BatchSize);
-    }
-
     /// <summary>The first held-out images with the detections scoring above 0.3 drawn on them.</summary>
-    private List<string> DrawDetections(BackboneStageResult backboneInfo, string headDirectory, CocoSampleSource val)
+    private List<string> DrawDetections(DetectionPipeline pipeline, CocoSampleSource val)
     {
-        using var backbone = OpenBackbone(backboneInfo);
-        using var pipeline = DetectionPipeline.Open(backbone, headDirectory);
         var paths = Enumerable.Range(0, Math.Min(settings.ReportImages, val.Count)).Select(val.ItemPath).ToList();
         var images = paths.Select(ImageFile.ReadRgb).ToList();
         var detections = pipeline.Detect(images);

@@ -17,9 +17,23 @@ namespace PerceptionEncoder.Cli.Demo;
 internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log)
 {
     private readonly StageRunner _stages = new(settings.OutputDirectory, log);
+    private PeBackbone? _backbone;
 
     /// <summary>Runs every stage (skipping those an earlier run finished) and writes the report.</summary>
     public DemoSummary Run()
+    {
+        try
+        {
+            return RunStages();
+        }
+        finally
+        {
+            _backbone?.Dispose();
+            _backbone = null;
+        }
+    }
+
+    private DemoSummary RunStages()
     {
         var total = Stopwatch.StartNew();
         var data = WriteData();
@@ -75,6 +89,9 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
         new(backbone.Name, path, randomWeights, backbone.WeightsId, backbone.Config.ParameterCount(), backbone.PatchSize,
             backbone.Width, backbone.Depth, backbone.ImageSize, watch.Elapsed.TotalSeconds);
 
+    /// <summary>The backbone of this run, loaded once by the first stage that needs it.</summary>
+    private PeBackbone Backbone(BackboneStageResult info) => _backbone ??= OpenBackbone(info);
+
     private PeBackbone OpenBackbone(BackboneStageResult backbone)
     {
         var config = settings.Config == null ? null : PeConfigs.Resolve(settings.Config);
@@ -91,7 +108,7 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
             string results = Path.Combine(settings.OutputDirectory, "tracking", "results");
             var dataset = new DavisDataset(davisRoot);
             var sequences = dataset.ReadSequenceNames("val");
-            using var backbone = OpenBackbone(backboneInfo);
+            var backbone = Backbone(backboneInfo);
             var tracker = new VideoTracker(new PropagationOptions(), backbone.PatchSize);
             var preprocessing = new FramePreprocessing { ShortSide = settings.TrackingShortSide };
             int frames = 0;
@@ -101,7 +118,7 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
                 var sequence = dataset.GetSequence(name);
                 using var source = new BackboneFeatureSource(backbone, sequence.ImagePaths, layer: -1, preprocessing);
                 string firstMask = sequence.AnnotationPaths[0];
-                ConsoleProgressOrLog($"tracking {name}", sequence.ImagePaths.Count, progress =>
+                Infrastructure.ConsoleProgress.Run($"tracking {name}", sequence.ImagePaths.Count, progress =>
                     tracker.Track(source, firstMask, Path.Combine(results, name), progress));
                 frames += sequence.ImagePaths.Count;
                 pictures.Add(TrackingStrip(sequence, Path.Combine(results, name), name));
@@ -123,7 +140,4 @@ internal sealed partial class DemoPipeline(DemoSettings settings, TextWriter log
         ImageFile.WriteRgb(path, Overlay.Stacked([Overlay.SideBySide(overlays), Overlay.SideBySide([.. masks.Select(Overlay.Palette)])]));
         return Path.GetRelativePath(settings.OutputDirectory, path);
     }
-
-    private static void ConsoleProgressOrLog(string label, int total, Action<IProgress<int>> work) =>
-        Infrastructure.ConsoleProgress.Run(label, total, work);
 }
