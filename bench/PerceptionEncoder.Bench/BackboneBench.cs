@@ -14,6 +14,7 @@ namespace PerceptionEncoder.Bench;
 /// <code>
 /// bench backbone [--models T,S,B] [--dtypes fp32,bf16] [--batches 1,8] [--repeats 3] [--threads 2]
 ///                [--python /usr/bin/python3 | --no-python] [--python-bf16]
+/// bench backbone --profile [--models T,S,B] [--batch 8]   (op-by-op time of one block, <see cref="BackboneProfile"/>)
 /// </code>
 /// </summary>
 public static class BackboneBench
@@ -26,6 +27,7 @@ public static class BackboneBench
     {
         var options = Options.Parse(args);
         if (options.Single is { } single) return Measure(single.Model, single.DType, single.Batch, options.Repeats, options.Threads);
+        if (options.Profile) return BackboneProfile.Run(options.Models, options.Batches.Max(), options.Repeats, options.Threads);
         string root = FindRoot();
         var rows = new List<Row>();
         foreach (string model in options.Models)
@@ -132,11 +134,11 @@ public static class BackboneBench
 
     private sealed record Options(
         string[] Models, string[] DTypes, int[] Batches, int Repeats, int Threads, string? Python, bool PythonBf16,
-        (string Model, string DType, int Batch)? Single)
+        (string Model, string DType, int Batch)? Single, bool Profile)
     {
         public static Options Parse(string[] args)
         {
-            var o = new Options(["T", "S", "B"], ["fp32", "bf16"], [1, 8], 3, 2, "/usr/bin/python3", false, null);
+            var o = new Options(["T", "S", "B"], ["fp32", "bf16"], [1, 8], 3, 2, "/usr/bin/python3", false, null, false);
             for (int i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -150,6 +152,8 @@ public static class BackboneBench
                     "--python" => o with { Python = Next() },
                     "--no-python" => o with { Python = null },
                     "--python-bf16" => o with { PythonBf16 = true },
+                    "--profile" => o with { Profile = true },
+                    "--batch" => o with { Batches = [int.Parse(Next(), CultureInfo.InvariantCulture)] },
                     "--single" => o with { Single = (Next(), Next(), int.Parse(Next(), CultureInfo.InvariantCulture)) },
                     _ => throw new ArgumentException($"unknown option {args[i]}"),
                 };
