@@ -34,7 +34,7 @@ internal static class TrainDepthCommand
         var binSpacing = new Option<string>("--bin-spacing") { Description = "Bin centres: linear or log.", DefaultValueFactory = _ => "linear" };
         binSpacing.AcceptOnlyFromAmong("linear", "log");
         var noClassToken = new Option<bool>("--no-class-token") { Description = "Linear head: do not concatenate the class token; DPT: ignore it." };
-        var features = new Option<int>("--features") { Description = "DPT fusion channels.", DefaultValueFactory = _ => 256 };
+        var features = new Option<int>("--features") { Description = "DPT fusion channels (a multiple of 32).", DefaultValueFactory = _ => 256 };
         var imageSize = new Option<int?>("--image-size") { Description = "Online features: squash-resize to N x N (default: the backbone's image size); a cache fixes its own." };
         var gradientLoss = new Option<double>("--gradient-loss") { Description = "Weight of the multi-scale gradient-matching term (0: off).", DefaultValueFactory = _ => 0 };
         var varianceFocus = new Option<double>("--variance-focus") { Description = "Lambda of the scale-invariant log loss (BTS: 0.85).", DefaultValueFactory = _ => 0.85 };

@@ -41,7 +41,7 @@ public sealed class DepthCliTests : IDisposable
 
     private (int Code, string Output, string Error) Train(string outDir, int epochs = 2, params string[] extra) => Pe([
         "train", "depth", "--checkpoint", "random:3", "--config", _config, "--data-root", _dir.File("data"), "--out", outDir,
-        "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch-size", "2", "--features", "8", "--warmup-steps", "1", "--crop", "none", "--threads", "2", .. extra]);
+        "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch-size", "2", "--features", "32", "--warmup-steps", "1", "--crop", "none", "--threads", "2", .. extra]);
 
     [Fact]
     public void TrainThenDepth_SyntheticNyu_ExportsTheHeadAndWritesDepthFilesAtImageSize()

@@ -23,7 +23,7 @@ public sealed class DepthHeadShapeTests
     {
         var spec = DepthTestData.Spec(patch);
         manual_seed(1);
-        using var head = new DptDepthConfig { Features = 16, Output = OutputOf(output) }.Create(spec);
+        using var head = new DptDepthConfig { Features = 32, Output = OutputOf(output) }.Create(spec);
         Assert.Equal([2, 5, 8, 11], ((DptDepthHead)head).Taps);
         using var features = DepthTestData.RandomFeatures(spec, head.Layers, batch: 2, h: 5, w: 7);
         using var depth = head.Forward(features);
@@ -49,7 +49,7 @@ public sealed class DepthHeadShapeTests
     public void DptForward_BackboneWithoutClassTokenOrFourBlocks_Works()
     {
         var spec = DepthTestData.Spec(16, depth: 2, classToken: false);
-        using var head = new DptDepthConfig { Features = 8 }.Create(spec);
+        using var head = new DptDepthConfig { Features = 32 }.Create(spec);
         Assert.Equal([0, 0, 0, 1], ((DptDepthHead)head).Taps);
         Assert.Equal([0, 1], head.Layers);
         Assert.Equal("ignore", head.Config["readout"]!.GetValue<string>());
@@ -98,7 +98,7 @@ public sealed class DepthHeadShapeTests
         var spec = DepthTestData.Spec(14);
         using var head = new DptDepthConfig
         {
-            Features = 8,
+            Features = 32,
             Output = new DepthOutput { Kind = DepthOutputKind.Bins, Bins = 8, Spacing = BinSpacing.Log },
         }.Create(spec);
         var json = JsonNode.Parse(head.Config.ToJsonString())!.AsObject();
@@ -122,6 +122,17 @@ public sealed class DepthHeadShapeTests
     {
         var e = Assert.Throws<ArgumentException>(() => new LinearDepthConfig { Layers = [12] }.Create(DepthTestData.Spec(16)));
         Assert.Contains("12 blocks", e.Message);
+    }
+
+    [Theory]
+    [InlineData(8, null, "features must be a positive multiple of 32 (got 8)")]
+    [InlineData(48, null, "features must be a positive multiple of 32 (got 48)")]
+    [InlineData(64, new[] { 16, 24, 64, 64 }, "reassemble_channels must be four positive multiples of 16 (got [16, 24, 64, 64])")]
+    public void DptConfig_ChannelsTheCpuConvolutionsGetWrong_AreRejected(int features, int[]? reassemble, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            new DptDepthConfig { Features = features, ReassembleChannels = reassemble }.Create(DepthTestData.Spec(16)));
+        Assert.Contains(message, e.Message);
     }
 
     [Fact]

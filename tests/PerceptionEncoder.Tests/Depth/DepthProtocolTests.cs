@@ -24,7 +24,7 @@ public sealed class DepthProtocolTests
     {
         using var backbone = PeBackbone.CreateRandom(Tiny, seed: 1);
         manual_seed(2);
-        using var head = new DptDepthConfig { Features = 8 }.Create(BackboneSpec.Of(backbone));
+        using var head = new DptDepthConfig { Features = 32 }.Create(BackboneSpec.Of(backbone));
         var source = new DepthSource([
             Item("with-depth", 40, 30, 2.5f),
             Item("no-depth", 40, 30, 0f),
@@ -40,7 +40,7 @@ public sealed class DepthProtocolTests
     public void Predict_FeaturesWithNaN_IsRejectedNamingTheImage()
     {
         using var backbone = new NaNBackbone(PeBackbone.CreateRandom(Tiny, seed: 1));
-        using var head = new DptDepthConfig { Features = 8 }.Create(BackboneSpec.Of(backbone));
+        using var head = new DptDepthConfig { Features = 32 }.Create(BackboneSpec.Of(backbone));
         var predictor = new DepthPredictor(backbone, head, imageSize: 32);
         var image = new RgbImage(20, 10, new byte[20 * 10 * 3]);
         var e = Assert.Throws<InvalidDataException>(() => predictor.Predict(image, "kitchen/rgb_1.jpg"));
@@ -52,7 +52,7 @@ public sealed class DepthProtocolTests
     public void Predict_ImageOfAnyAspect_ComesBackAtItsOwnSizeInRange()
     {
         using var backbone = PeBackbone.CreateRandom(Tiny, seed: 1);
-        using var head = new DptDepthConfig { Features = 8 }.Create(BackboneSpec.Of(backbone));
+        using var head = new DptDepthConfig { Features = 32 }.Create(BackboneSpec.Of(backbone));
         var image = new RgbImage(37, 21, Enumerable.Range(0, 37 * 21 * 3).Select(i => (byte)(i * 7)).ToArray());
         foreach (int? size in new int?[] { 32, null })
         {
@@ -67,7 +67,7 @@ public sealed class DepthProtocolTests
     {
         using var backbone = PeBackbone.CreateRandom(Tiny, seed: 1);
         using var other = PeBackbone.CreateRandom(Tiny, seed: 2);
-        using var head = new DptDepthConfig { Features = 8 }.Create(BackboneSpec.Of(other));
+        using var head = new DptDepthConfig { Features = 32 }.Create(BackboneSpec.Of(other));
         var e = Assert.Throws<InvalidDataException>(() => new DepthPredictor(backbone, head, 32));
         Assert.Contains("random:2", e.Message);
     }

@@ -12,52 +12,6 @@ namespace PerceptionEncoder.Tests.Detection;
 /// </summary>
 public sealed class LayersTests
 {
-    [Theory]
-    [InlineData(96, 48, 8, 2)]
-    [InlineData(40, 20, 5, 3)]
-    [InlineData(8, 4, 4, 1)]
-    public void TransposedConv2x2_ValuesAndGradients_MatchConvTranspose2dInFloat64(int inputs, int outputs, int size, int batch)
-    {
-        manual_seed(inputs);
-        using var layer = new TransposedConv2x2(inputs, outputs);
-        using var x = randn(batch, inputs, size, size).requires_grad_(true);
-        using var y = layer.forward(x);
-        using var g = randn_like(y);
-        using (var loss = (y * g).sum()) loss.backward();
-
-        using var x64 = x.detach().to_type(ScalarType.Float64).requires_grad_(true);
-        using var y64 = nn.functional.conv_transpose2d(x64, layer.Weight.detach().to_type(ScalarType.Float64),
-            layer.Bias.detach().to_type(ScalarType.Float64), strides: [2, 2]);
-        using (var loss = (y64 * g.to_type(ScalarType.Float64)).sum()) loss.backward();
-
-        Assert.Equal(y64.shape, y.shape);
-        AssertClose(y64, y);
-        AssertClose(x64.grad!, x.grad!);
-    }
-
-    [Theory]
-    [InlineData(128, 5, 3, 8, 2)]
-    [InlineData(32, 1, 3, 4, 4)]
-    [InlineData(32, 20, 1, 6, 3)]
-    public void PaddedConv2d_ValuesAndGradients_MatchConv2dInFloat64(int inputs, int outputs, int kernel, int size, int batch)
-    {
-        manual_seed(outputs);
-        using var layer = new PaddedConv2d(inputs, outputs, kernel);
-        using var x = randn(batch, inputs, size, size).requires_grad_(true);
-        using var y = layer.forward(x);
-        using var g = randn_like(y);
-        using (var loss = (y * g).sum()) loss.backward();
-
-        using var x64 = x.detach().to_type(ScalarType.Float64).requires_grad_(true);
-        using var w64 = layer.Weight.detach().to_type(ScalarType.Float64).requires_grad_(true);
-        using var y64 = nn.functional.conv2d(x64, w64, layer.Bias.detach().to_type(ScalarType.Float64), padding: [kernel / 2, kernel / 2]);
-        using (var loss = (y64 * g.to_type(ScalarType.Float64)).sum()) loss.backward();
-
-        AssertClose(y64, y);
-        AssertClose(x64.grad!, x.grad!);
-        AssertClose(w64.grad!, layer.Weight.grad!);
-    }
-
     [Fact]
     public void FcosModel_Float32Gradients_MatchFloat64()
     {

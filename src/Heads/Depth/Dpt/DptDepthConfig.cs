@@ -27,7 +27,7 @@ public enum DptReadout
 /// </summary>
 public sealed record DptDepthConfig : DepthHeadConfig
 {
-    /// <summary>Channels of the fusion path (DINOv2: 256).</summary>
+    /// <summary>Channels of the fusion path (DINOv2: 256); a multiple of 32.</summary>
     [JsonPropertyName("features")]
     public int Features { get; init; } = 256;
 
@@ -59,9 +59,12 @@ public sealed record DptDepthConfig : DepthHeadConfig
         if (layers.Length != 4)
             throw new ArgumentException($"the DPT head reads exactly four blocks, fine to coarse (got [{string.Join(", ", layers)}]).");
         var channels = ReassembleChannels ?? [.. Enumerable.Range(0, 4).Select(i => (int)ConvolutionGuard.RoundUp(Math.Max(1, backbone.Width >> (3 - i))))];
-        if (channels.Count != 4 || channels.Any(c => c < 1))
-            throw new ArgumentException($"reassemble_channels must be four positive numbers (got [{string.Join(", ", channels)}]).");
-        if (Features < 2) throw new ArgumentException($"features must be at least 2 (got {Features}).");
+        // Smaller or odd channel counts meet libtorch's wrong float32 convolutions on CPU (see ConvolutionGuard).
+        int multiple = ConvolutionGuard.ChannelMultiple;
+        if (channels.Count != 4 || channels.Any(c => c < 1 || c % multiple != 0))
+            throw new ArgumentException($"reassemble_channels must be four positive multiples of {multiple} (got [{string.Join(", ", channels)}]).");
+        if (Features < 2 * multiple || Features % (2 * multiple) != 0)
+            throw new ArgumentException($"features must be a positive multiple of {2 * multiple} (got {Features}): the output head halves it and its convolutions need multiples of {multiple} channels.");
         var readout = Readout ?? (backbone.HasClassToken ? DptReadout.Project : DptReadout.Ignore);
         if (readout != DptReadout.Ignore && !backbone.HasClassToken)
             throw new ArgumentException($"readout '{readout}' needs class tokens, which {backbone.Name} does not have; use 'ignore'.");

@@ -1,5 +1,6 @@
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Heads.Depth.Readout;
+using PerceptionEncoder.Heads.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -33,30 +34,21 @@ public sealed class DptDepthHead : DepthHead
             readout_projects = nn.ModuleList([.. Enumerable.Range(0, 4).Select(_ => nn.Sequential(nn.Linear(2 * width, width), nn.GELU()))]);
         projects = nn.ModuleList([.. channels.Select(c => nn.Conv2d(width, c, 1))]);
         resize_layers = nn.ModuleList<nn.Module<Tensor, Tensor>>(
-            nn.ConvTranspose2d(channels[0], channels[0], 4, stride: 4), // ×4
-            nn.ConvTranspose2d(channels[1], channels[1], 2, stride: 2), // ×2
+            new UpsamplingTransposedConv(channels[0], channels[0], 4), // ×4
+            new UpsamplingTransposedConv(channels[1], channels[1], 2), // ×2
             nn.Identity(),                                              // ×1
             nn.Conv2d(channels[3], channels[3], 3, stride: 2, padding: 1)); // ×½ (ceil)
         layer_rn = nn.ModuleList([.. channels.Select(c => nn.Conv2d(c, features, 3, padding: 1, bias: false))]);
         fusion_blocks = nn.ModuleList([.. Enumerable.Range(0, 4).Select(i => new FeatureFusionBlock(features, hasSkip: i < 3))]);
         output_conv1 = nn.Conv2d(features, features / 2, 3, padding: 1);
-        var last = nn.Conv2d(OutputHidden, config.Output.Channels, 1);
+        var last = new PaddedConv2d(OutputHidden, config.Output.Channels, 1);
         if (config.Output.Kind == DepthOutputKind.Regression)
         {
             using var noGrad = no_grad();
-            last.bias!.fill_(DepthReadout.InitialRegressionBias(config.Range));
+            last.Bias.fill_(DepthReadout.InitialRegressionBias(config.Range));
         }
         output_conv2 = nn.Sequential(nn.Conv2d(features / 2, OutputHidden, 3, padding: 1), nn.ReLU(), last);
         RegisterComponents();
-    }
-
-    private FeatureMaps Duplicated(FeatureMaps features)
-    {
-        var layers = _taps.Distinct().ToArray();
-        var maps = layers.Select(l => cat([features[l], features[l]])).ToArray();                 // [1, C, h, w] -> [2, C, h, w]
-        if (layers.Any(l => features.ClassToken(l) is null)) return new FeatureMaps(layers, maps, null);
-        var tokens = layers.Select(l => cat([features.ClassToken(l)!, features.ClassToken(l)!])).ToArray(); // [1, C] -> [2, C]
-        return new FeatureMaps(layers, maps, tokens);
     }
 
     /// <summary>The four blocks read, fine to coarse (may repeat for backbones of fewer than four blocks).</summary>
@@ -65,13 +57,6 @@ public sealed class DptDepthHead : DepthHead
     public override Tensor Forward(FeatureMaps features)
     {
         using var scope = NewDisposeScope();
-        if (MapOf(features, _taps[0]).shape[0] == 1)
-        {
-            // libtorch 2.10's oneDNN convolutions are wrong for a batch of one image on this CPU (up to 0.7, or NaN, for
-            // PE-Spatial-T; 4e-4 for PE-Spatial-S) and right for two (4e-7): run the image twice, keep the first result.
-            using var twice = Duplicated(features);
-            return Forward(twice).narrow(0, 0, 1).MoveToOuterDisposeScope(); // [2, 1, H, W] -> [1, 1, H, W]
-        }
         var levels = new Tensor[4];
         long h = 0, w = 0;
         for (int i = 0; i < 4; i++)

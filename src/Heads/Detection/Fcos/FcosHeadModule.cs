@@ -1,4 +1,5 @@
 using PerceptionEncoder.Heads.Detection.Layers;
+using PerceptionEncoder.Heads.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

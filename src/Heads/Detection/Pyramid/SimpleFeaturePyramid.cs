@@ -1,5 +1,6 @@
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Heads.Detection.Layers;
+using PerceptionEncoder.Heads.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -85,14 +86,14 @@ public sealed class SimpleFeaturePyramid : nn.Module<Tensor, Tensor[]>
         switch (level)
         {
             case 2:
-                modules.Add(("deconv1", new TransposedConv2x2(dim, dim / 2)));
+                modules.Add(("deconv1", new UpsamplingTransposedConv(dim, dim / 2, 2)));
                 modules.Add(("norm1", new LayerNorm2d(dim / 2)));
                 modules.Add(("act1", nn.GELU()));
-                modules.Add(("deconv2", new TransposedConv2x2(dim / 2, dim / 4)));
+                modules.Add(("deconv2", new UpsamplingTransposedConv(dim / 2, dim / 4, 2)));
                 dim /= 4;
                 break;
             case 3:
-                modules.Add(("deconv1", new TransposedConv2x2(dim, dim / 2)));
+                modules.Add(("deconv1", new UpsamplingTransposedConv(dim, dim / 2, 2)));
                 dim /= 2;
                 break;
             case 4:

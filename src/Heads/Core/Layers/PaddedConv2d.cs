@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace PerceptionEncoder.Heads.Detection.Layers;
+namespace PerceptionEncoder.Heads.Layers;
 
 /// <summary>
 /// A square convolution (stride 1, "same" padding) with few output channels, run as one with its output channels
