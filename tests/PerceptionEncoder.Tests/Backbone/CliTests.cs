@@ -4,6 +4,7 @@ using PerceptionEncoder.Backbone.Checkpoints;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Tests.Backbone;
@@ -11,13 +12,7 @@ namespace PerceptionEncoder.Tests.Backbone;
 /// <summary><c>pe info</c> and <c>pe features</c> end to end, against the library.</summary>
 public sealed class CliTests
 {
-    private static (int Exit, string Output, string Error) Pe(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = PeCli.Run(["--threads", "2", .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Pe(params string[] args) => InProcessPe.Run(["--threads", "2", .. args]);
 
     private static RgbImage RandomImage(int width, int height, int seed)
     {

@@ -5,6 +5,7 @@ using PerceptionEncoder.Backbone.Checkpoints;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Tests.Backbone;
@@ -15,13 +16,7 @@ namespace PerceptionEncoder.Tests.Backbone;
 /// </summary>
 public sealed class FeaturesNpyInputTests
 {
-    private static (int Exit, string Output, string Error) Pe(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = PeCli.Run(["--threads", "2", .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Pe(params string[] args) => InProcessPe.Run(["--threads", "2", .. args]);
 
     private static void WriteNpy(string path, Tensor x, params int[] shape) =>
         Npy.WriteFloat32(path, x.contiguous().data<float>().ToArray(), shape);

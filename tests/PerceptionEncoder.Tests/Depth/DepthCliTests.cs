@@ -6,6 +6,7 @@ using PerceptionEncoder.Eval.Formats.Nyu;
 using PerceptionEncoder.Heads;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Cli;
 
 namespace PerceptionEncoder.Tests.Depth;
 
@@ -31,13 +32,7 @@ public sealed class DepthCliTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private (int Code, string Output, string Error) Pe(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = PeCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private (int Code, string Output, string Error) Pe(params string[] args) => InProcessPe.Run(args);
 
     private (int Code, string Output, string Error) Train(string outDir, int epochs = 2, params string[] extra) => Pe([
         "train", "depth", "--checkpoint", "random:3", "--config", _config, "--data-root", _dir.File("data"), "--out", outDir,

@@ -1,6 +1,7 @@
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Imaging;
 using PerceptionEncoder.Testing;
+using PerceptionEncoder.Tests.Cli;
 using Fx = PerceptionEncoder.Tests.Tracking.LabelPropFixture;
 
 namespace PerceptionEncoder.Tests.Tracking;
@@ -141,11 +142,5 @@ public class TrackCommandTests
         return directory;
     }
 
-    internal static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = PeCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    internal static (int Code, string Output, string Error) Run(params string[] args) => InProcessPe.Run(args);
 }
