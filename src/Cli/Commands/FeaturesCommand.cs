@@ -15,7 +15,8 @@ namespace PerceptionEncoder.Cli.Commands;
 /// [--dtype fp32|bf16] [--batch N] --out DIR INPUT...</c>: patch feature maps of images, one safetensors file per
 /// image with <c>layer_&lt;i&gt;</c> float32 [C, h, w] and (class-token models) <c>cls_&lt;i&gt;</c> float32 [C].
 /// INPUT may also be already-preprocessed float32 <c>.npy</c> arrays ([3, H, W] or [1, 3, H, W], x = pixel/255*2-1),
-/// which go to the model without resizing (see <see cref="PreprocessedImage"/>).
+/// which go to the model without resizing (see <see cref="PreprocessedImage"/>). Files are written atomically, and a
+/// second run keeps those already written with the same settings, so an interrupted run resumes.
 /// </summary>
 internal static class FeaturesCommand
 {
@@ -62,6 +63,8 @@ internal static class FeaturesCommand
         return command;
     }
 
+    private const string PreprocessedInput = "none (preprocessed .npy input)";
+
     internal sealed record Request(string Checkpoint, string? Config, IReadOnlyList<int> Layers, int? ImageSize, bool Native,
         ScalarType DType, int Batch, string OutDir, IReadOnlyList<string> Inputs, Device Device);
 
@@ -94,6 +97,9 @@ internal static class FeaturesCommand
             ["dtype"] = request.DType == ScalarType.BFloat16 ? "bf16" : "fp32",
             ["preprocess"] = size is { } n ? $"squash {n}x{n}" : $"native floored to {backbone.PatchSize}",
         };
+        var pending = plan.Where(p => !IsUpToDate(p.Image, p.Output, metadata, layers)).ToList();
+        int kept = plan.Count - pending.Count;
+        plan = pending;
         int written = 0;
         string mapShape = "";
         ConsoleProgress.Run("features", plan.Count, progress =>
@@ -117,7 +123,7 @@ internal static class FeaturesCommand
                         ["image"] = Path.GetFileName(imagePath),
                         ["image_size"] = group[i].SizeText,
                     };
-                    if (group[i].Preprocessed != null) fileMetadata["preprocess"] = "none (preprocessed .npy input)";
+                    if (group[i].Preprocessed != null) fileMetadata["preprocess"] = PreprocessedInput;
                     SafetensorsFormat.Write(outputPath, tensors, fileMetadata);
                     written++;
                 }
@@ -126,7 +132,31 @@ internal static class FeaturesCommand
                 progress.Report(written);
             }
         });
-        return (written, $"{backbone.Name}, layers {string.Join(",", layers)}, {mapShape}, {metadata["dtype"]}");
+        string keptText = kept > 0 ? $"; {kept} kept (already written with these settings)" : "";
+        return (written, $"{backbone.Name}, layers {string.Join(",", layers)}, {(mapShape.Length > 0 ? mapShape + ", " : "")}{metadata["dtype"]}{keptText}");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="output"/> already holds this run's features of <paramref name="image"/>, so that a run
+    /// resumes after an interruption: the file is newer than the image, readable, made with the same backbone weights,
+    /// layers, dtype and preprocessing, and has every layer. Anything else is computed again and overwritten.
+    /// </summary>
+    private static bool IsUpToDate(string image, string output, IReadOnlyDictionary<string, string> settings, IReadOnlyList<int> layers)
+    {
+        if (!File.Exists(output) || File.GetLastWriteTimeUtc(output) < File.GetLastWriteTimeUtc(image)) return false;
+        try
+        {
+            var (tensors, stored) = SafetensorsFormat.Read(output);
+            var expected = new Dictionary<string, string>(settings) { ["image"] = Path.GetFileName(image) };
+            if (PreprocessedImage.IsPreprocessedFile(image)) expected["preprocess"] = PreprocessedInput;
+            var names = tensors.Select(t => t.Name).ToHashSet();
+            return expected.All(kv => stored.TryGetValue(kv.Key, out var value) && value == kv.Value)
+                && layers.All(l => names.Contains($"layer_{l}"));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

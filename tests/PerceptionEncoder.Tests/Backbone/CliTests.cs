@@ -87,6 +87,44 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Features_SecondRun_KeepsFilesOfTheSameSettings_RedoesChangedImagesAndOtherSettings()
+    {
+        using var dir = new TempDirectory();
+        using var backbone = PeBackbone.CreateRandom(TinyModels.Spatial, seed: 24);
+        string checkpoint = dir.File("w.pt"), config = WriteConfig(dir, TinyModels.Spatial);
+        backbone.Save(checkpoint);
+        ImageFile.WriteRgb(dir.File("in", "a.png"), RandomImage(32, 32, 6));
+        ImageFile.WriteRgb(dir.File("in", "b.png"), RandomImage(32, 32, 7));
+        string[] run = ["features", "--checkpoint", checkpoint, "--config", config, "--out", dir.File("out"), dir.File("in")];
+        string a = dir.File("out", "a.safetensors"), b = dir.File("out", "b.safetensors");
+
+        var (exit, output, error) = Pe(run);
+        Assert.True(exit == 0, error);
+        Assert.Contains("wrote 2 feature file(s)", output);
+        var firstA = File.ReadAllBytes(a);
+        var writtenAt = File.GetLastWriteTimeUtc(a);
+
+        (exit, output, error) = Pe(run); // as after an interruption: nothing left to do
+        Assert.True(exit == 0, error);
+        Assert.Contains("wrote 0 feature file(s)", output);
+        Assert.Contains("2 kept (already written with these settings)", output);
+        Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(a));
+
+        ImageFile.WriteRgb(dir.File("in", "b.png"), RandomImage(32, 32, 8)); // a changed image is computed again
+        File.SetLastWriteTimeUtc(dir.File("in", "b.png"), DateTime.UtcNow.AddMinutes(1));
+        File.WriteAllText(a, "not safetensors"); // so is an unreadable output
+        (exit, output, error) = Pe(run);
+        Assert.True(exit == 0, error);
+        Assert.Contains("wrote 2 feature file(s)", output);
+        Assert.Equal(firstA, File.ReadAllBytes(a));
+
+        (exit, output, error) = Pe([.. run, "--layers", "0,-1"]); // other settings: every file again
+        Assert.True(exit == 0, error);
+        Assert.Contains("wrote 2 feature file(s)", output);
+        Assert.Equal(["cls_0", "cls_2", "layer_0", "layer_2"], ReadFeatures(b).Keys.Order());
+    }
+
+    [Fact]
     public void Features_UnreadableImage_ExitOneNamingTheFile_EarlierOutputsKept()
     {
         using var dir = new TempDirectory();
