@@ -10,6 +10,8 @@ namespace PerceptionEncoder.Cli.Commands;
 /// <c>pe track (--checkpoint FILE [--config ...] [--layer L] | --features DIR) --out DIR
 /// (--davis-root DIR [--set val] [--sequences LIST] | --first-mask FILE.png) [--topk 5] [--context 7] [--radius 12]
 /// [--temperature 0.1] [--short-side 480] [--patch P]</c>: label propagation (DINO's DAVIS protocol), DAVIS results out.
+/// Run again after an interruption, it keeps the sequences already finished with the same settings
+/// (<see cref="TrackedSequences"/>).
 /// </summary>
 internal static class TrackCommand
 {
@@ -104,14 +106,27 @@ internal static class TrackCommand
                         parse.InvocationConfiguration.Error.WriteLine(
                             $"pe: warning: '{job.Sequence}': the feature grid is {files.Shape.Width}×{files.Shape.Height} but the first mask " +
                             $"{job.FirstMaskPath} is {job.MaskSize.Width}×{job.MaskSize.Height}, a different aspect ratio; are these the video's features?");
-                int frameCount = 0;
+                string settings = string.Join("; ",
+                    backbone is null ? $"features {Path.GetFullPath(parse.GetValue(features)!)}" : $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+                    $"layer {layerChoice?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"}", $"patch {patchSize}", propagation, preprocessing);
+                var finished = TrackedSequences.Open(outDir, settings);
+                int frameCount = 0, tracked = 0, kept = 0;
                 foreach (var job in jobs)
                 {
+                    string sequenceDir = Path.Combine(outDir, job.Sequence);
+                    if (finished.IsDone(job.Sequence, job.Source.FrameIds, sequenceDir))
+                    {
+                        kept++;
+                        continue;
+                    }
                     ConsoleProgress.Run(job.Sequence, job.Source.FrameIds.Count, progress =>
-                        tracker.Track(job.Source, job.FirstMaskPath, Path.Combine(outDir, job.Sequence), progress));
+                        tracker.Track(job.Source, job.FirstMaskPath, sequenceDir, progress));
+                    finished.MarkDone(job.Sequence, job.Source.FrameIds.Count);
                     frameCount += job.Source.FrameIds.Count;
+                    tracked++;
                 }
-                stdout.WriteLine($"tracked {jobs.Count} sequence(s), {frameCount} frames -> {outDir}");
+                stdout.WriteLine($"tracked {tracked} sequence(s), {frameCount} frames -> {outDir}" +
+                    (kept > 0 ? $"; {kept} sequence(s) kept from an earlier run with the same settings" : ""));
             }
             finally
             {

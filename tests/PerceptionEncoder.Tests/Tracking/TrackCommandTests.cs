@@ -63,6 +63,45 @@ public class TrackCommandTests
         }
     }
 
+    [Fact]
+    public void Track_DavisRootAgain_KeepsFinishedSequences_RedoesMissingOnesAndOtherSettings()
+    {
+        using var temp = new TempDirectory();
+        string root = temp.File("davis");
+        var random = new Random(11);
+        foreach (string seq in new[] { "alpha", "beta" })
+        {
+            var pixels = new byte[64 * 64];
+            for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i % 64 < 32 ? 1 : 2); // two objects, left and right
+            Png.WriteIndexed(Path.Combine(root, "Annotations", "480p", seq, "00000.png"), new IndexedImage(64, 64, pixels, Palettes.Davis));
+            Directory.CreateDirectory(temp.File("features", seq));
+            for (int t = 0; t < 3; t++)
+                SafetensorsWriter.Write(temp.File("features", seq, $"{t:D5}.safetensors"),
+                    ("layer_11", [.. Enumerable.Range(0, 8 * 4 * 4).Select(_ => (float)random.NextDouble())], [8, 4, 4]));
+        }
+        Directory.CreateDirectory(Path.Combine(root, "ImageSets", "2017"));
+        File.WriteAllText(Path.Combine(root, "ImageSets", "2017", "val.txt"), "alpha\nbeta\n");
+        string[] run = ["track", "--features", temp.File("features"), "--davis-root", root, "--out", temp.File("out")];
+
+        var (code, output, error) = Run(run);
+        Assert.True(code == 0, error);
+        Assert.Contains("tracked 2 sequence(s), 6 frames", output);
+        var alphaWritten = File.GetLastWriteTimeUtc(temp.File("out", "alpha", "00002.png"));
+
+        File.Delete(temp.File("out", "beta", "00002.png")); // as if interrupted inside beta
+        (code, output, error) = Run(run);
+        Assert.True(code == 0, error);
+        Assert.Contains("tracked 1 sequence(s), 3 frames", output);
+        Assert.Contains("1 sequence(s) kept from an earlier run with the same settings", output);
+        Assert.True(File.Exists(temp.File("out", "beta", "00002.png")));
+        Assert.Equal(alphaWritten, File.GetLastWriteTimeUtc(temp.File("out", "alpha", "00002.png")));
+
+        (code, output, error) = Run([.. run, "--topk", "3"]); // other settings: everything again
+        Assert.True(code == 0, error);
+        Assert.Contains("tracked 2 sequence(s), 6 frames", output);
+        Assert.DoesNotContain("kept", output);
+    }
+
     [SharedFact]
     public void Track_MissingFirstMask_FailsNamingTheFile()
     {
