@@ -17,10 +17,13 @@ namespace PerceptionEncoder.Cli.Commands;
 /// <c>pe depth --checkpoint BACKBONE --head HEAD --out DIR IMAGES...</c>: depth for images with a trained depth
 /// head, per image a float32 <c>.npy</c> in metres (<c>DIR/npy/</c>) and a uint16 PNG in millimetres
 /// (<c>DIR/png/</c>), both at the image's size and each folder ready for <c>pe eval nyu --pred</c>, and a Turbo colour
-/// picture with a scale bar (<c>DIR/color/</c>).
+/// picture with a scale bar (<c>DIR/color/</c>). Run again after an interruption, it keeps the images already done
+/// with the same settings (journal <c>DIR/.pe-depth.jsonl</c>, see <see cref="RunJournal"/>).
 /// </summary>
 internal static class DepthCommand
 {
+    private const string JournalName = ".pe-depth.jsonl";
+
     internal static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Backbone checkpoint the head was trained on (or random:SEED with --config for a random-weight backbone).", Required = true };
@@ -58,20 +61,31 @@ internal static class DepthCommand
             var names = DepthOutputWriter.NamesOf(inputList, images);
             string outDir = parse.GetValue(output)!;
             int perPass = size == null ? 1 : parse.GetValue(batch);
-            ConsoleProgress.Run("depth", images.Count, progress =>
+            string settings = string.Join("; ", $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+                $"head {RunJournal.FileKey(HeadCheckpoint.WeightsPath(parse.GetValue(head)!))}", $"size {size?.ToString(CultureInfo.InvariantCulture) ?? "native"}",
+                $"colours {parse.GetValue(colorRange) ?? "per map"}");
+            using var journal = RunJournal.Open(Path.Combine(outDir, JournalName), settings);
+            string Key(int i) => $"{names[i]} {RunJournal.FileKey(images[i])}";
+            var todo = Enumerable.Range(0, images.Count)
+                .Where(i => !(journal.TryGet(Key(i), out _) && File.Exists(Path.Combine(outDir, DepthOutputWriter.NpyFolder, names[i] + ".npy"))))
+                .ToList();
+            ConsoleProgress.Run("depth", todo.Count, progress =>
             {
-                for (int start = 0; start < images.Count; start += perPass)
+                for (int start = 0; start < todo.Count; start += perPass)
                 {
-                    int n = Math.Min(perPass, images.Count - start);
-                    var decoded = Enumerable.Range(start, n).Select(i => ImageFile.ReadRgb(images[i])).ToList();
-                    var maps = predictor.PredictBatch(decoded, images.Skip(start).Take(n).ToList());
-                    for (int i = 0; i < n; i++)
-                        DepthOutputWriter.Write(outDir, names[start + i], maps[i], colors);
-                    progress.Report(start + n);
+                    var chunk = todo.Skip(start).Take(perPass).ToList();
+                    var decoded = chunk.Select(i => ImageFile.ReadRgb(images[i])).ToList();
+                    var maps = predictor.PredictBatch(decoded, chunk.Select(i => images[i]).ToList());
+                    for (int j = 0; j < chunk.Count; j++)
+                    {
+                        DepthOutputWriter.Write(outDir, names[chunk[j]], maps[j], colors);
+                        journal.Record(Key(chunk[j]), null);
+                    }
+                    progress.Report(start + chunk.Count);
                 }
             });
             parse.InvocationConfiguration.Output.WriteLine(
-                $"wrote depth for {images.Count} image(s) to {outDir}: {DepthOutputWriter.NpyFolder}/<name>.npy (float32 m), " +
+                $"wrote depth for {todo.Count} image(s) to {outDir}{(todo.Count < images.Count ? $" ({images.Count - todo.Count} kept from an earlier run with the same settings)" : "")}: {DepthOutputWriter.NpyFolder}/<name>.npy (float32 m), " +
                 $"{DepthOutputWriter.PngFolder}/<name>.png (uint16 mm), {DepthOutputWriter.ColorFolder}/<name>.png " +
                 $"({backbone.Name}{(backbone.IsRandom ? ", random weights" : "")}, {depthHead.Settings.GetType().Name.Replace("Config", "", StringComparison.Ordinal)}, " +
                 $"{(size is { } s ? $"squash {s}x{s}" : "native size")})" +

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Eval.Formats.Coco;
 using PerceptionEncoder.Eval.Masks;
+using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Detection.Inference;
 using PerceptionEncoder.Heads.Detection.Visualization;
 using PerceptionEncoder.Imaging;
@@ -15,7 +17,9 @@ namespace PerceptionEncoder.Cli.Commands;
 /// <summary>
 /// <c>pe detect --checkpoint BACKBONE --head HEAD [--score-threshold T] --out results.json [--viz DIR] IMAGES...</c>:
 /// runs the backbone and a trained detection head on images and writes COCO results JSON (real category ids, boxes
-/// in the original image coordinates); with <c>--viz</c>, each image with its detections drawn.
+/// in the original image coordinates); with <c>--viz</c>, each image with its detections drawn. Run again after an
+/// interruption, it keeps the images already done with the same settings (journal <c>.&lt;results file&gt;.pe-detect.jsonl</c>
+/// beside the results, see <see cref="RunJournal"/>).
 /// </summary>
 internal static class DetectCommand
 {
@@ -61,35 +65,49 @@ internal static class DetectCommand
             using var pipeline = DetectionPipeline.Open(backbone, headPath);
             var options = pipeline.Detector.Settings.Postprocess with { ScoreThreshold = threshold, MaxDetections = maxDets };
             var ids = ImageIds(files);
-            var results = new List<CocoDetection>();
+            string settings = string.Join("; ", $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+                $"head {RunJournal.FileKey(HeadCheckpoint.WeightsPath(headPath))}", string.Create(CultureInfo.InvariantCulture, $"score > {threshold}, at most {maxDets}"));
+            string journalPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, $".{Path.GetFileName(outPath)}.pe-detect.jsonl");
+            using var journal = RunJournal.Open(journalPath, settings);
+            var perImage = new JsonArray?[files.Count]; // [category, x, y, w, h, score] per detection
+            for (int i = 0; i < files.Count; i++)
+                if (journal.TryGet(RunJournal.FileKey(files[i]), out var done) && done is JsonArray stored
+                    && (vizDir == null || File.Exists(Path.Combine(vizDir, VizName(files, i)))))
+                    perImage[i] = stored;
+            var todo = Enumerable.Range(0, files.Count).Where(i => perImage[i] == null).ToList();
             int drawn = 0;
-            ConsoleProgress.Run("detect", files.Count, progress =>
+            ConsoleProgress.Run("detect", todo.Count, progress =>
             {
-                for (int start = 0; start < files.Count; start += batchSize)
+                for (int start = 0; start < todo.Count; start += batchSize)
                 {
-                    var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Count - start)).ToArray();
+                    var chunk = todo.Skip(start).Take(batchSize).ToArray();
                     var images = chunk.Select(i => ImageFile.ReadRgb(files[i])).ToArray();
                     var detections = pipeline.Detect(images, options);
                     for (int j = 0; j < chunk.Length; j++)
                     {
                         int i = chunk[j];
-                        results.AddRange(detections[j].Select(d => new CocoDetection
-                        {
-                            ImageId = ids[i],
-                            CategoryId = d.CategoryId,
-                            Bbox = new BoxXywh(d.Box.X1, d.Box.Y1, d.Box.Width, d.Box.Height),
-                            Score = Math.Round(d.Score, 5),
-                        }));
                         if (vizDir != null)
                         {
                             var picture = DetectionDrawing.Draw(images[j], detections[j].Where(d => d.Score > drawAbove).ToList());
                             ImageFile.WriteRgb(Path.Combine(vizDir, VizName(files, i)), picture);
                             drawn++;
                         }
+                        perImage[i] = new JsonArray([.. detections[j].Select(d => (JsonNode)new JsonArray(
+                            d.CategoryId, (double)d.Box.X1, (double)d.Box.Y1, (double)d.Box.Width, (double)d.Box.Height, Math.Round((double)d.Score, 5)))]);
+                        journal.Record(RunJournal.FileKey(files[i]), perImage[i]);
                     }
                     progress.Report(start + chunk.Length);
                 }
             });
+            var results = new List<CocoDetection>();
+            for (int i = 0; i < files.Count; i++)
+                results.AddRange(perImage[i]!.Select(d => new CocoDetection
+                {
+                    ImageId = ids[i],
+                    CategoryId = d![0]!.GetValue<int>(),
+                    Bbox = new BoxXywh(d[1]!.GetValue<double>(), d[2]!.GetValue<double>(), d[3]!.GetValue<double>(), d[4]!.GetValue<double>()),
+                    Score = d[5]!.GetValue<double>(),
+                }));
             CocoResults.Save(outPath, results);
             if (!ids.Select((id, i) => (id, i)).All(p => NumericStem(files[p.i]) == p.id))
             {
@@ -98,9 +116,10 @@ internal static class DetectCommand
                 AtomicFile.WriteAllText(mapPath, JsonSerializer.Serialize(map, new JsonSerializerOptions { WriteIndented = true }) + "\n");
                 console.WriteLine($"image ids are not all in the file names; the ids used are listed in {mapPath}");
             }
+            string kept = todo.Count < files.Count ? $"; {files.Count - todo.Count} image(s) kept from an earlier run with the same settings" : "";
             string drawings = vizDir != null ? string.Create(CultureInfo.InvariantCulture, $"; {drawn} drawings in {vizDir} (score > {drawAbove})") : "";
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{outPath}: {results.Count} detections on {files.Count} images (score > {threshold}) by {pipeline.Metadata.Backbone.Name} + detection head ({pipeline.Categories.Count} categories, input {pipeline.InputSize}x{pipeline.InputSize}){drawings}."));
+                $"{outPath}: {results.Count} detections on {files.Count} images (score > {threshold}) by {pipeline.Metadata.Backbone.Name} + detection head ({pipeline.Categories.Count} categories, input {pipeline.InputSize}x{pipeline.InputSize}){drawings}{kept}."));
             return 0;
         });
         return command;

@@ -10,11 +10,13 @@ namespace PerceptionEncoder.Cli.Commands;
 /// <c>pe track (--checkpoint FILE [--config ...] [--layer L] | --features DIR) --out DIR
 /// (--davis-root DIR [--set val] [--sequences LIST] | --first-mask FILE.png) [--topk 5] [--context 7] [--radius 12]
 /// [--temperature 0.1] [--short-side 480] [--patch P]</c>: label propagation (DINO's DAVIS protocol), DAVIS results out.
-/// Run again after an interruption, it keeps the sequences already finished with the same settings
-/// (<see cref="TrackedSequences"/>).
+/// Run again after an interruption, it keeps the sequences already finished with the same settings (journal
+/// <c>OUT/.pe-track.jsonl</c>, see <see cref="RunJournal"/>) whose PNGs are all there.
 /// </summary>
 internal static class TrackCommand
 {
+    private const string JournalName = ".pe-track.jsonl";
+
     private const int DefaultPatch = 16;
 
     public static Command Create()
@@ -109,19 +111,20 @@ internal static class TrackCommand
                 string settings = string.Join("; ",
                     backbone is null ? $"features {Path.GetFullPath(parse.GetValue(features)!)}" : $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
                     $"layer {layerChoice?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"}", $"patch {patchSize}", propagation, preprocessing);
-                var finished = TrackedSequences.Open(outDir, settings);
+                using var finished = RunJournal.Open(Path.Combine(outDir, JournalName), settings);
                 int frameCount = 0, tracked = 0, kept = 0;
                 foreach (var job in jobs)
                 {
                     string sequenceDir = Path.Combine(outDir, job.Sequence);
-                    if (finished.IsDone(job.Sequence, job.Source.FrameIds, sequenceDir))
+                    if (finished.TryGet(job.Sequence, out var frames) && RunJournal.IntOf(frames) == job.Source.FrameIds.Count
+                        && job.Source.FrameIds.All(id => File.Exists(Path.Combine(sequenceDir, id + ".png"))))
                     {
                         kept++;
                         continue;
                     }
                     ConsoleProgress.Run(job.Sequence, job.Source.FrameIds.Count, progress =>
                         tracker.Track(job.Source, job.FirstMaskPath, sequenceDir, progress));
-                    finished.MarkDone(job.Sequence, job.Source.FrameIds.Count);
+                    finished.Record(job.Sequence, job.Source.FrameIds.Count);
                     frameCount += job.Source.FrameIds.Count;
                     tracked++;
                 }

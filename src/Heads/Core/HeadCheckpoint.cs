@@ -113,7 +113,8 @@ public static class HeadCheckpoint
         }
     }
 
-    private static string WeightsPath(string path)
+    /// <summary>The weights file of a head given as its folder or as the file itself (checked to exist).</summary>
+    public static string WeightsPath(string path)
     {
         string weights = Directory.Exists(path) ? Path.Combine(path, WeightsFileName) : path;
         if (!File.Exists(weights))

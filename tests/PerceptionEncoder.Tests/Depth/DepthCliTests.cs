@@ -94,6 +94,21 @@ public sealed class DepthCliTests : IDisposable
         // The same images scored during training (features from the loader's squash resize) agree with the files' score.
         Assert.Equal(metrics["head"]!["abs_rel"]!.GetValue<double>(), evaluation["mean"]!["abs_rel"]!.GetValue<double>(), 4);
         Assert.Equal(metrics["head"]!["d1"]!.GetValue<double>(), evaluation["mean"]!["d1"]!.GetValue<double>(), 3);
+
+        // Run again, as after an interruption: what is done is kept; a missing output is made again.
+        string first = Path.Combine(outDir, "npy", Path.ChangeExtension(File.ReadLines(_test.ListFile).First().Split(' ')[0], ".npy"));
+        float[] firstMetres = DepthMap.Read(first).Metres;
+        string[] again = ["depth", "--checkpoint", "random:3", "--config", _config, "--head", head, "--out", outDir, _test.DataFolder];
+        (code, output, error) = Pe(again);
+        Assert.True(code == 0, error);
+        Assert.Contains("wrote depth for 0 image(s)", output);
+        Assert.Contains("(2 kept from an earlier run with the same settings)", output);
+        File.Delete(first);
+        (code, output, error) = Pe(again);
+        Assert.True(code == 0, error);
+        Assert.Contains("wrote depth for 1 image(s)", output);
+        // Alone instead of in a batch of two: the same up to float rounding.
+        Assert.All(DepthMap.Read(first).Metres.Zip(firstMetres), p => Assert.Equal(p.Second, p.First, 1e-4 * p.Second));
     }
 
     [Fact]

@@ -66,6 +66,30 @@ public sealed class DetectionCliTests(DetectionCliFixture fixture) : IClassFixtu
             Assert.True(File.Exists(drawing), $"{drawing} is missing");
             Assert.Equal((DetectionCliFixture.Scenes.Width, DetectionCliFixture.Scenes.Height), ImageFile.ReadSize(drawing));
         }
+
+        // Run again, as after an interruption: every image is kept (the same file), then one whose drawing is gone is
+        // done again.
+        byte[] firstResults = File.ReadAllBytes(results);
+        string[] again = ["detect", "--checkpoint", fixture.Checkpoint, "--config", fixture.Config, "--head", fixture.Head, "--out", results, "--viz", viz,
+             "--score-threshold", "0", "--viz-threshold", "0.01", "--threads", "2", .. images];
+        (exit, output) = DetectionCliFixture.RunPe(again);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"{images.Length} image(s) kept from an earlier run with the same settings", output);
+        Assert.Equal(firstResults, File.ReadAllBytes(results));
+        File.Delete(Path.Combine(viz, Path.GetFileNameWithoutExtension(images[0]) + ".jpg"));
+        (exit, output) = DetectionCliFixture.RunPe(again);
+        Assert.True(exit == 0, output);
+        Assert.Contains($"{images.Length - 1} image(s) kept", output);
+        // Image 0 alone instead of in a batch of four: the same detections up to float rounding.
+        var before = JsonNode.Parse(firstResults)!.AsArray();
+        var after = JsonNode.Parse(File.ReadAllText(results))!.AsArray();
+        Assert.Equal(before.Count, after.Count);
+        static bool Same(JsonNode b, JsonNode a) =>
+            b["image_id"]!.GetValue<long>() == a["image_id"]!.GetValue<long>() && b["category_id"]!.GetValue<int>() == a["category_id"]!.GetValue<int>()
+            && Math.Abs(b["score"]!.GetValue<double>() - a["score"]!.GetValue<double>()) < 1e-4
+            && b["bbox"]!.AsArray().Zip(a["bbox"]!.AsArray()).All(p => Math.Abs(p.First!.GetValue<double>() - p.Second!.GetValue<double>()) < 1e-2);
+        Assert.All(after, a => Assert.Contains(before, b => Same(b!, a!)));
+        Assert.True(File.Exists(Path.Combine(viz, Path.GetFileNameWithoutExtension(images[0]) + ".jpg")));
     }
 
     [Fact]
