@@ -34,17 +34,8 @@ public sealed class FeaturesNpyInputTests
         File.WriteAllBytes(path, [.. bytes]);
     }
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string model in PeParityFixture.Models)
-            foreach (string input in PeParityFixture.Inputs)
-                data.Add(model, input);
-        return data;
-    }
-
     [SharedTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(PeParityFixture.Cases), MemberType = typeof(PeParityFixture))]
     public void Features_FixtureInputsAsNpy_EveryLayerAndClassTokenMatchOfficialWithinStrictTolerance(string model, string input)
     {
         using var dir = new TempDirectory();

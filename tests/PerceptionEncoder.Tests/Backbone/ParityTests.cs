@@ -13,17 +13,8 @@ namespace PerceptionEncoder.Tests.Backbone;
 /// </summary>
 public sealed class ParityTests
 {
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string model in PeParityFixture.Models)
-            foreach (string input in PeParityFixture.Inputs)
-                data.Add(model, input);
-        return data;
-    }
-
     [SharedTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(PeParityFixture.Cases), MemberType = typeof(PeParityFixture))]
     public void EveryManifestTensor_Fp32_MatchesOfficialWithinStrictTolerance(string model, string input)
     {
         using var scope = NewDisposeScope();
@@ -43,7 +34,7 @@ public sealed class ParityTests
     }
 
     [SharedTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(PeParityFixture.Cases), MemberType = typeof(PeParityFixture))]
     public void Extract_AllLayersInOnePass_MatchOfficialLayerTokens(string model, string input)
     {
         using var scope = NewDisposeScope();
@@ -66,7 +57,7 @@ public sealed class ParityTests
     }
 
     [SharedTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(PeParityFixture.Cases), MemberType = typeof(PeParityFixture))]
     public void AttentionKernels_FusedAndMatmul_BothMatchOfficialInFp32(string model, string input)
     {
         using var scope = NewDisposeScope();
@@ -87,7 +78,7 @@ public sealed class ParityTests
     /// blocks; measured here: at most 1.4% and 1.0%).
     /// </summary>
     [SharedTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(PeParityFixture.Cases), MemberType = typeof(PeParityFixture))]
     public void Bf16_FeatureMapsAndOutput_WithinStatedToleranceOfOfficialFp32(string model, string input)
     {
         using var scope = NewDisposeScope();

@@ -14,6 +14,16 @@ internal static class PeParityFixture
     public static readonly string[] Models = ["tiny_spatial", "tiny_spatial_nocls", "tiny_core"];
     public static readonly string[] Inputs = ["in_64x64", "in_48x80"];
 
+    /// <summary>Every (model, input) pair of the fixture, for theories.</summary>
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string model in Models)
+            foreach (string input in Inputs)
+                data.Add(model, input);
+        return data;
+    }
+
     private static readonly Lazy<JsonElement> Manifest = new(() =>
         JsonDocument.Parse(File.ReadAllText(SharedData.Path("fixtures", "pe_parity", "manifest.json"))).RootElement);
 
