@@ -5,7 +5,6 @@ using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Data.Datasets;
 using PerceptionEncoder.Data.Features;
-using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -52,9 +51,7 @@ internal static class CacheCommand
 
             string kind = parse.GetValue(dataset)!, splitName = parse.GetValue(split)!;
             var source = DatasetKinds.Open(kind, parse.GetValue(dataRoot), splitName, skip);
-            PeConfig? given = parse.GetValue(config) is { } c ? PeConfigs.Resolve(c) : null;
-            using var backbone = PeBackbone.Load(parse.GetValue(checkpoint)!, given,
-                parse.GetValue(computeDtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+            using var backbone = BackboneLoading.Open(parse.GetValue(checkpoint)!, parse.GetValue(config), BackboneLoading.DTypeOf(parse.GetValue(computeDtype)), device);
             var options = new FeatureCacheOptions
             {
                 Directory = parse.GetValue(output)!,

@@ -9,7 +9,6 @@ using PerceptionEncoder.Heads.Depth.Output;
 using PerceptionEncoder.Heads.Depth.Visualization;
 using PerceptionEncoder.Imaging;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -49,8 +48,7 @@ internal static class DepthCommand
             if (parse.GetValue(imageSize) is < 1) throw new CliUsageException($"--image-size must be positive (got {parse.GetValue(imageSize)}).");
             var colors = ParseColorRange(parse.GetValue(colorRange));
             var device = GlobalOptions.ApplyTorchSettings(parse);
-            using var backbone = OpenBackbone(parse.GetValue(checkpoint)!, parse.GetValue(config),
-                parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+            using var backbone = BackboneLoading.Open(parse.GetValue(checkpoint)!, parse.GetValue(config), BackboneLoading.DTypeOf(parse.GetValue(dtype)), device);
             using var depthHead = LoadHead(parse.GetValue(head)!, backbone, out var metadata);
             depthHead.to(device);
             int? size = parse.GetValue(native) ? null : parse.GetValue(imageSize) ?? (metadata.Input.Resize == "squash" ? metadata.Input.Size : backbone.ImageSize);
@@ -61,7 +59,7 @@ internal static class DepthCommand
             var names = DepthOutputWriter.NamesOf(inputList, images);
             string outDir = parse.GetValue(output)!;
             int perPass = size == null ? 1 : parse.GetValue(batch);
-            string settings = string.Join("; ", $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+            string settings = string.Join("; ", BackboneLoading.Identity(backbone),
                 $"head {RunJournal.FileKey(HeadCheckpoint.WeightsPath(parse.GetValue(head)!))}", $"size {size?.ToString(CultureInfo.InvariantCulture) ?? "native"}",
                 $"colours {parse.GetValue(colorRange) ?? "per map"}");
             using var journal = RunJournal.Open(Path.Combine(outDir, JournalName), settings);
@@ -93,23 +91,6 @@ internal static class DepthCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>
-    /// The backbone of <paramref name="checkpoint"/>: a checkpoint file, or <c>random:SEED</c> (with a config) for
-    /// the random-weight backbone the demo and the benchmarks use.
-    /// </summary>
-    internal static PeBackbone OpenBackbone(string checkpoint, string? config, ScalarType dtype, Device device)
-    {
-        var parsed = config == null ? null : PeConfigs.Resolve(config);
-        if (checkpoint.StartsWith("random:", StringComparison.Ordinal))
-        {
-            if (!int.TryParse(checkpoint["random:".Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed))
-                throw new CliUsageException($"--checkpoint {checkpoint}: expected random:SEED with an integer seed.");
-            if (parsed == null) throw new CliUsageException("--checkpoint random:SEED needs --config (a released name or a JSON file).");
-            return PeBackbone.CreateRandom(parsed, seed, dtype, device);
-        }
-        return PeBackbone.Load(checkpoint, parsed, dtype, device);
     }
 
     /// <summary>Loads a depth head exported by `pe train depth`, refusing one trained on another backbone.</summary>

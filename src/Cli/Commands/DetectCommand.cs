@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PerceptionEncoder.Backbone;
 using PerceptionEncoder.Cli.Infrastructure;
 using PerceptionEncoder.Eval.Formats.Coco;
 using PerceptionEncoder.Eval.Masks;
@@ -10,7 +9,6 @@ using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Detection.Inference;
 using PerceptionEncoder.Heads.Detection.Visualization;
 using PerceptionEncoder.Imaging;
-using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -60,12 +58,11 @@ internal static class DetectCommand
             string? vizDir = parse.GetValue(viz);
             double drawAbove = parse.GetValue(vizThreshold) ?? Math.Max(0.3, threshold);
 
-            using var backbone = PeBackbone.Load(parse.GetValue(checkpoint)!, parse.GetValue(config) is { } c ? PeConfigs.Resolve(c) : null,
-                parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+            using var backbone = BackboneLoading.Open(parse.GetValue(checkpoint)!, parse.GetValue(config), BackboneLoading.DTypeOf(parse.GetValue(dtype)), device);
             using var pipeline = DetectionPipeline.Open(backbone, headPath);
             var options = pipeline.Detector.Settings.Postprocess with { ScoreThreshold = threshold, MaxDetections = maxDets };
             var ids = ImageIds(files);
-            string settings = string.Join("; ", $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+            string settings = string.Join("; ", BackboneLoading.Identity(backbone),
                 $"head {RunJournal.FileKey(HeadCheckpoint.WeightsPath(headPath))}", string.Create(CultureInfo.InvariantCulture, $"score > {threshold}, at most {maxDets}"));
             string journalPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, $".{Path.GetFileName(outPath)}.pe-detect.jsonl");
             using var journal = RunJournal.Open(journalPath, settings);

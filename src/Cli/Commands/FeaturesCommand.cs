@@ -54,7 +54,7 @@ internal static class FeaturesCommand
             var device = GlobalOptions.ApplyTorchSettings(parse);
             var request = new Request(
                 parse.GetValue(checkpoint)!, parse.GetValue(config), layerList, parse.GetValue(imageSize), parse.GetValue(native),
-                parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, batchSize, parse.GetValue(output)!,
+                BackboneLoading.DTypeOf(parse.GetValue(dtype)), batchSize, parse.GetValue(output)!,
                 parse.GetValue(inputs)!, device);
             var (written, summary) = Run(request);
             parse.InvocationConfiguration.Output.WriteLine($"wrote {written} feature file(s) to {request.OutDir}: {summary}");
@@ -85,8 +85,7 @@ internal static class FeaturesCommand
     {
         var plan = PlanOutputs(request.Inputs, request.OutDir);
         if (plan.Count == 0) throw new FileNotFoundException($"no images found in {string.Join(", ", request.Inputs)} (extensions {string.Join(" ", ImageFile.Extensions)} {PreprocessedImage.Extension}).");
-        PeConfig? config = request.Config == null ? null : PeConfigs.Resolve(request.Config);
-        using var backbone = PeBackbone.Load(request.Checkpoint, config, request.DType, request.Device);
+        using var backbone = BackboneLoading.Open(request.Checkpoint, request.Config, request.DType, request.Device);
         var layers = backbone.ResolveLayers(request.Layers);
         int? size = request.Native ? null : request.ImageSize ?? backbone.ImageSize;
         var metadata = new Dictionary<string, string>

@@ -86,7 +86,7 @@ internal static class TrackCommand
             string outDir = parse.GetValue(output)!;
 
             using var backbone = parse.GetValue(checkpoint) is { } checkpointPath
-                ? LoadBackbone(checkpointPath, parse.GetValue(config), parse.GetValue(dtype)!, device)
+                ? BackboneLoading.Open(checkpointPath, parse.GetValue(config), BackboneLoading.DTypeOf(parse.GetValue(dtype)), device)
                 : null;
             int patchSize = parse.GetValue(patch) ?? backbone?.PatchSize ?? DefaultPatch;
             if (patchSize < 1) throw new CliUsageException($"--patch must be positive (got {patchSize}).");
@@ -109,7 +109,7 @@ internal static class TrackCommand
                             $"pe: warning: '{job.Sequence}': the feature grid is {files.Shape.Width}×{files.Shape.Height} but the first mask " +
                             $"{job.FirstMaskPath} is {job.MaskSize.Width}×{job.MaskSize.Height}, a different aspect ratio; are these the video's features?");
                 string settings = string.Join("; ",
-                    backbone is null ? $"features {Path.GetFullPath(parse.GetValue(features)!)}" : $"{backbone.Name} {backbone.WeightsId} {parse.GetValue(dtype)}",
+                    backbone is null ? $"features {Path.GetFullPath(parse.GetValue(features)!)}" : BackboneLoading.Identity(backbone),
                     $"layer {layerChoice?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"}", $"patch {patchSize}", propagation, preprocessing);
                 using var finished = RunJournal.Open(Path.Combine(outDir, JournalName), settings);
                 int frameCount = 0, tracked = 0, kept = 0;
@@ -202,8 +202,4 @@ internal static class TrackCommand
 
     private static string FolderName(string directory) =>
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-
-    private static IFeatureBackbone LoadBackbone(string checkpointPath, string? config, string dtype, TorchSharp.torch.Device device) =>
-        PeBackbone.Load(checkpointPath, config != null ? PeConfigs.Resolve(config) : null,
-            dtype == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32, device);
 }

@@ -11,7 +11,6 @@ using PerceptionEncoder.Heads.Depth.Linear;
 using PerceptionEncoder.Heads.Depth.Losses;
 using PerceptionEncoder.Heads.Depth.Readout;
 using PerceptionEncoder.Heads.Depth.Training;
-using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -88,8 +87,7 @@ internal static class TrainDepthCommand
             // With caches for both splits the backbone never runs: only its identity is checked against the caches.
             PeBackbone? backbone = null;
             if (cache == null || valCache == null)
-                backbone = DepthCommand.OpenBackbone(checkpoint, parse.GetValue(shared.Config),
-                    parse.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+                backbone = BackboneLoading.Open(checkpoint, parse.GetValue(shared.Config), BackboneLoading.DTypeOf(parse.GetValue(dtype)), device);
             else
                 EnsureCacheOfCheckpoint(cache, checkpoint);
             using var ownedBackbone = backbone;

@@ -10,7 +10,6 @@ using PerceptionEncoder.Heads;
 using PerceptionEncoder.Heads.Detection.Fcos;
 using PerceptionEncoder.Heads.Detection.Training;
 using PerceptionEncoder.Heads.Training;
-using static TorchSharp.torch;
 
 namespace PerceptionEncoder.Cli.Commands;
 
@@ -59,8 +58,7 @@ internal static class TrainDetectionCommand
             bool validate = !string.Equals(valSplit, "none", StringComparison.OrdinalIgnoreCase);
 
             PeBackbone? backbone = null;
-            PeBackbone Backbone() => backbone ??= PeBackbone.Load(checkpoint, parse.GetValue(shared.Config) is { } c ? PeConfigs.Resolve(c) : null,
-                parse.GetValue(backboneDtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, device);
+            PeBackbone Backbone() => backbone ??= BackboneLoading.Open(checkpoint, parse.GetValue(shared.Config), BackboneLoading.DTypeOf(parse.GetValue(backboneDtype)), device);
             var disposables = new List<IDisposable>();
             try
             {

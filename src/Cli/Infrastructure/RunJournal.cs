@@ -12,10 +12,10 @@ namespace PerceptionEncoder.Cli.Infrastructure;
 /// </summary>
 internal sealed class RunJournal : IDisposable
 {
-    private readonly Dictionary<string, JsonNode?> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonNode?> _items;
     private readonly StreamWriter _writer;
 
-    private RunJournal(StreamWriter writer) => _writer = writer;
+    private RunJournal(StreamWriter writer, Dictionary<string, JsonNode?> items) => (_writer, _items) = (writer, items);
 
     /// <summary>Items the earlier runs with the same settings finished.</summary>
     public int Count => _items.Count;
@@ -38,9 +38,7 @@ internal sealed class RunJournal : IDisposable
             Imaging.AtomicFile.WriteAllText(path, new JsonObject { ["settings"] = settings }.ToJsonString() + "\n");
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         if (same && EndsInsideALine(path)) stream.WriteByte((byte)'\n'); // close a line cut short, so the next one parses
-        var journal = new RunJournal(new StreamWriter(stream, new UTF8Encoding(false)));
-        foreach (var (item, value) in earlier) journal._items[item] = value;
-        return journal;
+        return new RunJournal(new StreamWriter(stream, new UTF8Encoding(false)), earlier);
     }
 
     /// <summary>Whether an earlier run finished <paramref name="item"/>; <paramref name="value"/> is what it recorded.</summary>
