@@ -61,12 +61,15 @@ public sealed class MultiheadAttention : nn.Module
     /// <summary>
     /// softmax(q kᵀ D^-0.5) v with heads merged: q [B, H, Q, D], k and v [B, H, T, D] -> [B, Q, H*D].
     /// With <see cref="AttentionKernel.Auto"/>, float32 uses libtorch's fused scaled_dot_product_attention and
-    /// bfloat16 batched matmuls over chunks of heads: libtorch's bf16 flash-attention kernel runs its small blocks
-    /// through a slow path on CPUs without AMX (measured 2 to 3x slower than the matmuls here), while bf16 bmm runs
-    /// near the avx512_bf16 peak; for float32 the fused kernel is the faster one.
+    /// bfloat16 the project's native kernel where it applies, else batched matmuls over chunks of heads: libtorch's
+    /// bf16 flash-attention kernel runs its small blocks through a slow path on CPUs without AMX (measured 2 to 3x
+    /// slower than the matmuls here), while bf16 bmm runs near the avx512_bf16 peak; for float32 the fused kernel is
+    /// the faster one.
     /// </summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionKernel kernel = AttentionKernel.Auto)
     {
+        if (kernel == AttentionKernel.Native || kernel == AttentionKernel.Auto && NativeAttention.Applies(q, k, v))
+            return NativeAttention.Attend(q, k, v);
         using var scope = NewDisposeScope();
         long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3], t = k.shape[2];
         Tensor attended;

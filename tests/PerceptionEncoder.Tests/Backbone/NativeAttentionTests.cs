@@ -1,0 +1,133 @@
+using PerceptionEncoder.Backbone.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PerceptionEncoder.Tests.Backbone;
+
+/// <summary>
+/// The native bf16 attention kernel against float64 attention of the same bf16 inputs, and against libtorch's bf16
+/// path. On a CPU with AVX512_BF16 the kernel must be available (built, loaded, on libtorch's OpenMP runtime);
+/// elsewhere these tests skip.
+/// </summary>
+public sealed class NativeAttentionTests
+{
+    public static TheoryData<int, int, int, int, int, double> Shapes => new()
+    {
+        // batch, heads, queries, keys, head size, scale of the inputs (larger: peakier softmax)
+        { 1, 1, 1, 1, 64, 1.0 },
+        { 2, 3, 77, 77, 64, 1.5 },
+        { 1, 2, 1025, 1025, 64, 1.0 },
+        { 1, 2, 257, 257, 96, 1.0 },
+        { 2, 1, 33, 65, 32, 2.0 },
+        { 1, 2, 40, 31, 128, 1.0 },
+        { 2, 2, 65, 65, 16, 1.0 }, // the head size of the tiny fixture models
+        { 3, 4, 1, 257, 64, 1.0 }, // attention pooling: one query over all tokens
+        { 1, 2, 50, 50, 64, 6.0 }, // scores up to hundreds: the row maximum must be subtracted
+    };
+
+    [NativeAttentionTheory]
+    [MemberData(nameof(Shapes))]
+    public void Attend_MatchesFloat64Attention_AndIsNoLessAccurateThanLibtorchBf16(int b, int h, int nq, int t, int d, double scale)
+    {
+        using var scope = NewDisposeScope();
+        var (q, k, v) = StridedInputs(b, h, nq, t, d, scale, seed: 1000 * d + nq);
+        var expected = Float64Attention(q, k, v); // [B, Q, H*D]
+
+        var native = NativeAttention.Attend(q, k, v);
+        Assert.Equal(ScalarType.BFloat16, native.dtype);
+        Assert.Equal(new long[] { b, nq, h * d }, native.shape);
+        var libtorch = MultiheadAttention.Attend(q, k, v, AttentionKernel.Matmul);
+
+        double maxRef = expected.abs().max().item<double>();
+        double nativeMax = TensorAssert.MaxAbsDiff(expected, native);
+        double nativeL2 = RelativeL2(expected, native), libtorchL2 = RelativeL2(expected, libtorch);
+        // bf16 output rounding alone is up to 2^-9 of each value; the bf16 probabilities add about as much.
+        Assert.True(nativeMax <= 0.01 * maxRef, $"max |diff| {nativeMax:E3} > 1% of max |ref| {maxRef:E3}");
+        Assert.True(nativeL2 <= 0.005, $"relative L2 error {nativeL2:E3} > 0.5%");
+        Assert.True(nativeL2 <= 1.25 * libtorchL2 + 1e-6, $"relative L2 error {nativeL2:E3}, libtorch's bf16 path {libtorchL2:E3}");
+    }
+
+    [NativeAttentionFact]
+    public void Auto_UsesTheKernelForBf16WithoutGradient_AndTheMatmulsWithGradient()
+    {
+        using var scope = NewDisposeScope();
+        var (q, k, v) = StridedInputs(1, 2, 17, 17, 64, 1.0, seed: 5);
+        Assert.True(NativeAttention.Applies(q, k, v));
+        Assert.True(TensorAssert.Identical(NativeAttention.Attend(q, k, v), MultiheadAttention.Attend(q, k, v)));
+
+        var trainable = q.detach().requires_grad_(true);
+        Assert.False(NativeAttention.Applies(trainable, k, v));
+        Assert.True(TensorAssert.Identical(MultiheadAttention.Attend(trainable, k, v, AttentionKernel.Matmul),
+            MultiheadAttention.Attend(trainable, k, v)));
+        using (torch.no_grad())
+            Assert.True(NativeAttention.Applies(trainable, k, v));
+    }
+
+    [NativeAttentionFact]
+    public void Kernel_RunsOnLibtorchsOpenMpRuntime()
+    {
+        using var scope = NewDisposeScope();
+        var (q, k, v) = StridedInputs(1, 1, 8, 8, 64, 1.0, seed: 6);
+        NativeAttention.Attend(q, k, v);
+        var runtimes = NativeAttention.OpenMpRuntimesLoaded();
+        Assert.True(runtimes.Count == 1, $"OpenMP runtimes mapped: {string.Join(", ", runtimes)}");
+    }
+
+    [Fact]
+    public void NativeKernel_RefusesFloat32_WithAClearError()
+    {
+        using var scope = NewDisposeScope();
+        var q = torch.randn(1, 2, 5, 64);
+        var error = Assert.Throws<InvalidOperationException>(() => MultiheadAttention.Attend(q, q, q, AttentionKernel.Native));
+        Assert.Contains("native bf16 attention kernel does not apply", error.Message);
+    }
+
+    /// <summary>q, k, v as the model makes them: views of one [B, T, 3, H, D] bf16 tensor (token stride 3*H*D).</summary>
+    private static (Tensor Q, Tensor K, Tensor V) StridedInputs(int b, int h, int nq, int t, int d, double scale, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var kv = (torch.randn([b, t, 2, h, d], generator: generator) * scale).to(ScalarType.BFloat16); // [B, T, 2, H, D]
+        var q = (torch.randn([b, nq, 3, h, d], generator: generator) * scale).to(ScalarType.BFloat16)
+            .select(2, 1).transpose(1, 2); // [B, H, Q, D], strided
+        return (q, kv.select(2, 0).transpose(1, 2), kv.select(2, 1).transpose(1, 2));
+    }
+
+    private static Tensor Float64Attention(Tensor q, Tensor k, Tensor v)
+    {
+        long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3];
+        var scores = torch.matmul(q.to(ScalarType.Float64), k.to(ScalarType.Float64).transpose(2, 3)) / Math.Sqrt(d);
+        var attended = torch.matmul(scores.softmax(-1), v.to(ScalarType.Float64)); // [B, H, Q, D]
+        return attended.transpose(1, 2).reshape(b, nq, h * d);
+    }
+
+    private static double RelativeL2(Tensor expected, Tensor actual) =>
+        (actual.to(ScalarType.Float64) - expected).norm().item<double>() / expected.norm().item<double>();
+}
+
+/// <summary>Skips where this CPU lacks AVX512_BF16; on any other x64 Linux machine the kernel must be there.</summary>
+public sealed class NativeAttentionFactAttribute : FactAttribute
+{
+    public NativeAttentionFactAttribute()
+    {
+        if (NativeAttentionSupport.SkipReason is { } reason) Skip = reason;
+    }
+}
+
+/// <inheritdoc cref="NativeAttentionFactAttribute"/>
+public sealed class NativeAttentionTheoryAttribute : TheoryAttribute
+{
+    public NativeAttentionTheoryAttribute()
+    {
+        if (NativeAttentionSupport.SkipReason is { } reason) Skip = reason;
+    }
+}
+
+internal static class NativeAttentionSupport
+{
+    public static string? SkipReason =>
+        !OperatingSystem.IsLinux() || !File.Exists("/proc/cpuinfo")
+            ? "The native attention kernel is built for Linux only."
+            : File.ReadLines("/proc/cpuinfo").Any(line => line.StartsWith("flags", StringComparison.Ordinal) && line.Contains(" avx512_bf16", StringComparison.Ordinal))
+                ? null
+                : "This CPU lacks AVX512_BF16, which the native attention kernel needs.";
+}
