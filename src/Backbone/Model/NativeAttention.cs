@@ -9,7 +9,7 @@ namespace PerceptionEncoder.Backbone.Model;
 /// <c>build/TorchNatives.targets</c> into the output folder as <c>libpe_attention.so</c>). On CPUs with AVX512_BF16
 /// and no AMX it is about 1.5x faster than libtorch's bf16 attention, which spends a third of its time converting the
 /// score matrix to float32 and back for the softmax (bench/RESULTS.md).
-/// It is used only where it applies: bfloat16 CPU tensors that need no gradient, head size 16, 32, 64, 96 or 128, the
+/// It is used only where it applies: bfloat16 CPU tensors that need no gradient, a head size among <see cref="HeadSizes"/>, the
 /// library built and loaded, this CPU able to run it, and the library sharing libtorch's OpenMP runtime (two runtimes
 /// would each spin their threads on the same cores). <see cref="Unavailable"/> says which condition failed.
 /// Set <c>PE_NATIVE_ATTENTION=0</c> to use libtorch's path instead.
@@ -18,6 +18,9 @@ public static class NativeAttention
 {
     private const string LibraryName = "libpe_attention.so";
     private static readonly Lazy<(AttendBf16? Attend, string? Why)> Kernel = new(Load);
+
+    /// <summary>The head sizes D the kernel is compiled for.</summary>
+    public static IReadOnlyList<int> HeadSizes { get; } = [16, 32, 64, 96, 128];
 
     /// <summary>Whether the kernel can run in this process.</summary>
     public static bool IsAvailable => Kernel.Value.Attend is not null;
@@ -29,7 +32,7 @@ public static class NativeAttention
     public static bool Applies(Tensor q, Tensor k, Tensor v) =>
         IsAvailable && q.dtype == ScalarType.BFloat16 && k.dtype == q.dtype && v.dtype == q.dtype &&
         q.device_type == DeviceType.CPU && k.device_type == DeviceType.CPU && v.device_type == DeviceType.CPU &&
-        q.shape[3] is 16 or 32 or 64 or 96 or 128 &&
+        HeadSizes.Contains((int)q.shape[3]) &&
         !(torch.is_grad_enabled() && (q.requires_grad || k.requires_grad || v.requires_grad));
 
     /// <summary>
@@ -41,7 +44,7 @@ public static class NativeAttention
         if (!Applies(q, k, v))
             throw new InvalidOperationException(
                 "The native bf16 attention kernel does not apply here: " +
-                (Unavailable ?? $"it needs bfloat16 CPU tensors without gradient and a head size of 16, 32, 64, 96 or 128 (got {q.dtype}, D = {q.shape[3]})."));
+                (Unavailable ?? $"it needs bfloat16 CPU tensors without gradient and a head size among {string.Join(", ", HeadSizes)} (got {q.dtype} on {q.device_type}, D = {q.shape[3]})."));
         using var scope = NewDisposeScope();
         long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3], t = k.shape[2];
         if (k.shape[0] != b || v.shape[0] != b || k.shape[1] != h || v.shape[1] != h || v.shape[2] != t || k.shape[3] != d || v.shape[3] != d)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PerceptionEncoder.Backbone;
+using PerceptionEncoder.Backbone.Model;
 using PerceptionEncoder.Backbone.Checkpoints;
 
 namespace PerceptionEncoder.Cli.Commands;
@@ -70,9 +71,16 @@ internal static class InfoCommand
             ("pool", c.PoolType == PoolType.Attn ? $"attn ({c.AttnPoolerHeads} heads)" : PeConfigJson.PoolName(c.PoolType)),
             ("output_dim", c.OutputDim?.ToString(CultureInfo.InvariantCulture) ?? "none"),
             ("parameters", $"{c.ParameterCount().ToString("N0", CultureInfo.InvariantCulture)} ({Billions(c.ParameterCount())})"),
+            ("bf16 attention", Bf16Attention(c.HeadDim)),
         };
         return string.Concat(lines.Select(l => $"{l.Item1 + ":",-16}{l.Item2}\n"));
     }
+
+    /// <summary>Which kernel bf16 inference on this machine's CPU would use for attention, and why.</summary>
+    private static string Bf16Attention(int headDim) =>
+        NativeAttention.Unavailable is { } why ? $"libtorch matmuls (the native kernel is off: {why})"
+        : NativeAttention.HeadSizes.Contains(headDim) ? "native kernel (AVX512_BF16)"
+        : $"libtorch matmuls (the native kernel takes head sizes {string.Join(", ", NativeAttention.HeadSizes)}, not {headDim})";
 
     private static string ReleasedTable()
     {
