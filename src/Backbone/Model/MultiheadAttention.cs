@@ -42,21 +42,27 @@ public sealed class MultiheadAttention : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1], d = _width / Heads;
         var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias).view(b, t, 3, Heads, d); // [B, T, 3C] -> [B, T, 3, H, D]
-        Tensor q, k;
-        if (rotation is null)
-        {
-            q = qkv.select(2, 0).transpose(1, 2); // [B, T, H, D] -> [B, H, T, D]
-            k = qkv.select(2, 1).transpose(1, 2);
-        }
+        var q = qkv.select(2, 0).transpose(1, 2); // [B, T, H, D] -> [B, H, T, D]
+        var k = qkv.select(2, 1).transpose(1, 2);
+        var v = qkv.select(2, 2).transpose(1, 2);
+        Tensor attended;
+        if (UsesNative(Kernel, q, k, v))
+            attended = NativeAttention.Attend(q, k, v, rotation); // RoPE applied inside, on the fly
         else
         {
-            var qk = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // [B, T, 2, H, D]
-            q = qk.select(2, 0).transpose(1, 2); // -> [B, H, T, D]
-            k = qk.select(2, 1).transpose(1, 2);
+            if (rotation is not null)
+            {
+                var qk = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // [B, T, 2, H, D]
+                q = qk.select(2, 0).transpose(1, 2); // -> [B, H, T, D]
+                k = qk.select(2, 1).transpose(1, 2);
+            }
+            attended = Attend(q, k, v, Kernel);
         }
-        var v = qkv.select(2, 2).transpose(1, 2); // [B, H, T, D]
-        return out_proj.forward(Attend(q, k, v, Kernel)).MoveToOuterDisposeScope();
+        return out_proj.forward(attended).MoveToOuterDisposeScope();
     }
+
+    private static bool UsesNative(AttentionKernel kernel, Tensor q, Tensor k, Tensor v) =>
+        kernel == AttentionKernel.Native || kernel == AttentionKernel.Auto && NativeAttention.Applies(q, k, v);
 
     /// <summary>
     /// softmax(q kᵀ D^-0.5) v with heads merged: q [B, H, Q, D], k and v [B, H, T, D] -> [B, Q, H*D].
@@ -68,7 +74,7 @@ public sealed class MultiheadAttention : nn.Module
     /// </summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionKernel kernel = AttentionKernel.Auto)
     {
-        if (kernel == AttentionKernel.Native || kernel == AttentionKernel.Auto && NativeAttention.Applies(q, k, v))
+        if (UsesNative(kernel, q, k, v))
             return NativeAttention.Attend(q, k, v);
         using var scope = NewDisposeScope();
         long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3], t = k.shape[2];

@@ -37,9 +37,11 @@ public static class NativeAttention
 
     /// <summary>
     /// softmax(q kᵀ D^-0.5) v with heads merged: q [B, H, Q, D], k and v [B, H, T, D] (any strides, D contiguous
-    /// after this call) -> [B, Q, H*D] bfloat16. Throws when <see cref="Applies"/> is false.
+    /// after this call) -> [B, Q, H*D] bfloat16. With <paramref name="rotation"/> (<see cref="Rope2D.Rotation"/>,
+    /// complex [T, 1, 1, D/2], self-attention only) q and k are rotated first as <see cref="Rope2D.Apply"/> does:
+    /// in float32, rounded to bf16. Throws when <see cref="Applies"/> is false.
     /// </summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? rotation = null)
     {
         if (!Applies(q, k, v))
             throw new InvalidOperationException(
@@ -49,16 +51,24 @@ public static class NativeAttention
         long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3], t = k.shape[2];
         if (k.shape[0] != b || v.shape[0] != b || k.shape[1] != h || v.shape[1] != h || v.shape[2] != t || k.shape[3] != d || v.shape[3] != d)
             throw new ArgumentException($"Attention shapes do not match: q [{string.Join(", ", q.shape)}], k [{string.Join(", ", k.shape)}], v [{string.Join(", ", v.shape)}].");
+        if (rotation is not null && (nq != t || rotation.shape[0] != t || rotation.numel() != t * d / 2))
+            throw new ArgumentException($"RoPE needs self-attention with one rotation per token: q has {nq} tokens, k {t}, the rotation [{string.Join(", ", rotation.shape)}].");
+        var cosines = rotation?.real.reshape(t, d / 2).contiguous(); // [T, D/2] float32
+        var sines = rotation?.imag.reshape(t, d / 2).contiguous();
         q = RowsContiguous(q);
         k = RowsContiguous(k);
         v = RowsContiguous(v);
         var output = torch.empty([b, nq, h * d], dtype: ScalarType.BFloat16); // [B, Q, H*D]
         int status = Kernel.Value.Attend!(DataOf(q), DataOf(k), DataOf(v), DataOf(output), b, h, nq, t, d,
-            Strides(q), Strides(k), Strides(v), torch.get_num_threads());
+            Strides(q), Strides(k), Strides(v), cosines is null ? 0 : DataOf(cosines), sines is null ? 0 : DataOf(sines),
+            torch.get_num_threads());
         if (status != 0)
-            throw new InvalidOperationException(status == 2
-                ? $"The native attention kernel ran out of memory (B = {b}, H = {h}, Q = {nq}, T = {t})."
-                : $"The native attention kernel refused head size {d} (status {status}).");
+            throw new InvalidOperationException(status switch
+            {
+                1 => $"The native attention kernel refused head size {d}.",
+                2 => $"The native attention kernel ran out of memory (B = {b}, H = {h}, Q = {nq}, T = {t}).",
+                _ => $"The native attention kernel refused its arguments (status {status}).",
+            });
         return output.MoveToOuterDisposeScope();
     }
 
@@ -114,5 +124,5 @@ public static class NativeAttention
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int AttendBf16(nint q, nint k, nint v, nint output, long batch, long heads, long queries,
-        long keys, long dim, long[] qStrides, long[] kStrides, long[] vStrides, int threads);
+        long keys, long dim, long[] qStrides, long[] kStrides, long[] vStrides, nint cosines, nint sines, int threads);
 }

@@ -155,19 +155,42 @@ inline float SoftmaxRow(const float* s, long keys, bf16* p, long paddedKeys)
     return 1.0f / _mm512_reduce_add_ps(sum);
 }
 
-void PackKeys(const bf16* k, long keys, long stride, int d, bf16* kp, long paddedKeys)
+// 2-D RoPE of one token's row, as PE applies it: pair p = (x[2p], x[2p+1]) times (cos + i sin), in float32, then
+// rounded to bf16. out[p] holds the rotated pair as one 32-bit word (low half first), the unit of the packed layouts.
+inline void RotateRow(const bf16* x, const float* cosines, const float* sines, int pairs, std::uint32_t* out)
+{
+    for (int p = 0; p < pairs; p += 16)
+    {
+        const __mmask16 m = pairs - p >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (pairs - p)) - 1);
+        const __m512i words = _mm512_maskz_loadu_epi32(m, x + 2 * p);
+        const __m512 a = _mm512_castsi512_ps(_mm512_slli_epi32(words, 16));
+        const __m512 b = _mm512_castsi512_ps(_mm512_and_si512(words, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
+        const __m512 c = _mm512_maskz_loadu_ps(m, cosines + p), s = _mm512_maskz_loadu_ps(m, sines + p);
+        const __m512 re = _mm512_fmsub_ps(a, c, _mm512_mul_ps(b, s));
+        const __m512 im = _mm512_fmadd_ps(b, c, _mm512_mul_ps(a, s));
+        const __m512i low = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(re));
+        const __m512i high = _mm512_slli_epi32(_mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(im)), 16);
+        _mm512_mask_storeu_epi32(out + p, m, _mm512_or_si512(low, high));
+    }
+}
+
+// cosines and sines: [tokens][D/2] float32, or null for no rotation.
+void PackKeys(const bf16* k, long keys, long stride, int d, const float* cosines, const float* sines, bf16* kp,
+              long paddedKeys)
 {
     const int pairs = d / 2;
     auto* dst = reinterpret_cast<std::uint32_t*>(kp);
+    alignas(64) std::uint32_t row[64];  // D <= 128
     for (long t = 0; t < paddedKeys; ++t)
     {
         const long group = t / 16, lane = t % 16;
-        for (int p = 0; p < pairs; ++p)
-        {
-            std::uint32_t bits = 0;
-            if (t < keys) std::memcpy(&bits, k + t * stride + 2 * p, sizeof bits);
-            dst[(group * pairs + p) * 16 + lane] = bits;
-        }
+        if (t >= keys)
+            std::memset(row, 0, sizeof row);
+        else if (cosines != nullptr)
+            RotateRow(k + t * stride, cosines + t * pairs, sines + t * pairs, pairs, row);
+        else
+            std::memcpy(row, k + t * stride, pairs * sizeof(std::uint32_t));
+        for (int p = 0; p < pairs; ++p) dst[(group * pairs + p) * 16 + lane] = row[p];
     }
 }
 
@@ -198,6 +221,7 @@ struct Problem
     bf16* out;
     long batch, heads, queries, keys;
     const std::int64_t *qStrides, *kStrides, *vStrides;  // batch, head, token (elements)
+    const float *cosines, *sines;                        // RoPE of q and k: [tokens][D/2] each, or null
 };
 
 template <int D>
@@ -223,8 +247,8 @@ int Run(const Problem& pb, int threads)
         for (long i = tid; i < headCount; i += nth)
         {
             const long b = i / pb.heads, h = i % pb.heads;
-            PackKeys(pb.k + b * pb.kStrides[0] + h * pb.kStrides[1], pb.keys, pb.kStrides[2], D, kPacked + i * packedHead,
-                     paddedKeys);
+            PackKeys(pb.k + b * pb.kStrides[0] + h * pb.kStrides[1], pb.keys, pb.kStrides[2], D, pb.cosines, pb.sines,
+                     kPacked + i * packedHead, paddedKeys);
             PackValues(pb.v + b * pb.vStrides[0] + h * pb.vStrides[1], pb.keys, pb.vStrides[2], D,
                        vPacked + i * packedHead, paddedKeys);
         }
@@ -232,7 +256,8 @@ int Run(const Problem& pb, int threads)
         float* scores = static_cast<float*>(std::aligned_alloc(64, kQueryBlock * paddedKeys * sizeof(float)));
         bf16* probabilities = static_cast<bf16*>(std::aligned_alloc(64, kQueryBlock * paddedKeys * sizeof(bf16)));
         float* sums = static_cast<float*>(std::aligned_alloc(64, kQueryBlock * D * sizeof(float)));
-        if (scores == nullptr || probabilities == nullptr || sums == nullptr)
+        bf16* rotatedQueries = static_cast<bf16*>(std::aligned_alloc(64, kQueryBlock * D * sizeof(bf16)));
+        if (scores == nullptr || probabilities == nullptr || sums == nullptr || rotatedQueries == nullptr)
         {
 #pragma omp atomic write
             failed = 2;
@@ -258,6 +283,13 @@ int Run(const Problem& pb, int threads)
                 for (long r = 0; r < rows; ++r)
                 {
                     qRows[r] = qHead + (q0 + r) * pb.qStrides[2];
+                    if (pb.cosines != nullptr)
+                    {
+                        const long token = q0 + r;
+                        RotateRow(qRows[r], pb.cosines + token * (D / 2), pb.sines + token * (D / 2), D / 2,
+                                  reinterpret_cast<std::uint32_t*>(rotatedQueries + r * D));
+                        qRows[r] = rotatedQueries + r * D;
+                    }
                     pRows[r] = probabilities + r * paddedKeys;
                     sumRows[r] = sums + r * D;
                     outRows[r] = pb.out + ((b * pb.queries + q0 + r) * pb.heads + h) * D;
@@ -286,6 +318,7 @@ int Run(const Problem& pb, int threads)
         std::free(scores);
         std::free(probabilities);
         std::free(sums);
+        std::free(rotatedQueries);
     }
     std::free(packed);
     return failed;
@@ -302,15 +335,18 @@ __attribute__((visibility("default"))) int pe_attention_supported()
            __builtin_cpu_supports("avx512bf16");
 }
 
-// Returns 0 on success, 1 for an unsupported head size (D must be 16, 32, 64, 96 or 128), 2 when memory ran out.
+// Returns 0 on success, 1 for an unsupported head size (D must be 16, 32, 64, 96 or 128), 2 when memory ran out,
+// 3 for a rotation with queries != keys. cosines and sines (RoPE of q and k, [tokens][D/2] float32) may be null.
 __attribute__((visibility("default"))) int pe_attention_bf16(const bf16* q, const bf16* k, const bf16* v, bf16* out,
                                                              std::int64_t batch, std::int64_t heads,
                                                              std::int64_t queries, std::int64_t keys, std::int64_t dim,
                                                              const std::int64_t* qStrides, const std::int64_t* kStrides,
-                                                             const std::int64_t* vStrides, int threads)
+                                                             const std::int64_t* vStrides, const float* cosines,
+                                                             const float* sines, int threads)
 {
-    const Problem problem{q, k, v, out, batch, heads, queries, keys, qStrides, kStrides, vStrides};
+    const Problem problem{q, k, v, out, batch, heads, queries, keys, qStrides, kStrides, vStrides, cosines, sines};
     if (batch <= 0 || heads <= 0 || queries <= 0 || keys <= 0) return 0;
+    if ((cosines != nullptr || sines != nullptr) && (cosines == nullptr || sines == nullptr || queries != keys)) return 3;
     switch (dim)
     {
         case 16: return Run<16>(problem, threads);

@@ -47,6 +47,34 @@ public sealed class NativeAttentionTests
         Assert.True(nativeL2 <= 1.25 * libtorchL2 + 1e-6, $"relative L2 error {nativeL2:E3}, libtorch's bf16 path {libtorchL2:E3}");
     }
 
+    [NativeAttentionTheory]
+    [InlineData(true, 64)]
+    [InlineData(false, 64)]
+    [InlineData(true, 16)]
+    [InlineData(false, 96)]
+    public void Attend_WithRope_MatchesRotationThenFloat64Attention_AndIsNoLessAccurateThanLibtorchBf16(bool classToken, int d)
+    {
+        using var scope = NewDisposeScope();
+        using var rope = new Rope2D(d, classToken);
+        var rotation = rope.Rotation(6, 9, torch.CPU); // complex [T, 1, 1, D/2]
+        int t = 6 * 9 + (classToken ? 1 : 0), b = 2, h = 3;
+        var qkv = (torch.randn([b, t, 3, h, d], generator: new Generator(42)) * 1.5).to(ScalarType.BFloat16); // [B, T, 3, H, D]
+        Tensor Head(Tensor x, int i) => x.select(2, i).transpose(1, 2); // -> [B, H, T, D]
+        var expected = Float64Attention(Rotate64(Head(qkv, 0), rotation), Rotate64(Head(qkv, 1), rotation), Head(qkv, 2));
+
+        var native = NativeAttention.Attend(Head(qkv, 0), Head(qkv, 1), Head(qkv, 2), rotation);
+        var rotated = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // libtorch's bf16 path: [B, T, 2, H, D]
+        var libtorch = MultiheadAttention.Attend(Head(rotated, 0), Head(rotated, 1), Head(qkv, 2), AttentionKernel.Matmul);
+
+        double maxRef = expected.abs().max().item<double>();
+        double nativeMax = TensorAssert.MaxAbsDiff(expected, native);
+        double nativeL2 = RelativeL2(expected, native), libtorchL2 = RelativeL2(expected, libtorch);
+        Assert.True(nativeMax <= 0.01 * maxRef, $"max |diff| {nativeMax:E3} > 1% of max |ref| {maxRef:E3}");
+        Assert.True(nativeL2 <= 1.25 * libtorchL2 + 1e-6, $"relative L2 error {nativeL2:E3}, libtorch's bf16 path {libtorchL2:E3}");
+        var error = Assert.Throws<ArgumentException>(() => NativeAttention.Attend(Head(qkv, 0).narrow(2, 0, t - 1), Head(qkv, 1), Head(qkv, 2), rotation));
+        Assert.Contains("one rotation per token", error.Message);
+    }
+
     [NativeAttentionFact]
     public void Auto_UsesTheKernelForBf16WithoutGradient_AndTheMatmulsWithGradient()
     {
@@ -98,6 +126,18 @@ public sealed class NativeAttentionTests
         var scores = torch.matmul(q.to(ScalarType.Float64), k.to(ScalarType.Float64).transpose(2, 3)) / Math.Sqrt(d);
         var attended = torch.matmul(scores.softmax(-1), v.to(ScalarType.Float64)); // [B, H, Q, D]
         return attended.transpose(1, 2).reshape(b, nq, h * d);
+    }
+
+    /// <summary>2-D RoPE in float64: pair (x[2p], x[2p+1]) times cos + i sin of token t. x [B, H, T, D].</summary>
+    private static Tensor Rotate64(Tensor x, Tensor rotation)
+    {
+        long b = x.shape[0], h = x.shape[1], t = x.shape[2], d = x.shape[3];
+        var pairs = x.to(ScalarType.Float64).reshape(b, h, t, d / 2, 2); // [B, H, T, D/2, 2]
+        var cos = rotation.real.reshape(t, d / 2).to(ScalarType.Float64);
+        var sin = rotation.imag.reshape(t, d / 2).to(ScalarType.Float64);
+        var a = pairs.select(-1, 0);
+        var c = pairs.select(-1, 1);
+        return torch.stack([a * cos - c * sin, c * cos + a * sin], dim: -1).reshape(b, h, t, d);
     }
 
     private static double RelativeL2(Tensor expected, Tensor actual) =>
