@@ -25,10 +25,10 @@ public static class BackboneProfile
         sb.AppendLine();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"One block of each model at batch {batch}, {Size}x{Size} ({Size / 16 * (Size / 16) + 1} tokens), {threads} threads, ms per block (best of {repeats}); ")
-            + "each op alone with its real shapes, then the whole block as the model runs it. Attention as run is libtorch's fused " +
-            "kernel (SDPA) in fp32 and, in bf16, the project's native kernel where this CPU runs it (" +
+            + "each op alone with its real shapes, then the whole block as the model runs it. Attention as run is RoPE then libtorch's " +
+            "fused kernel (SDPA) in fp32 and, in bf16, the project's native kernel, RoPE included, where this CPU runs it (" +
             (NativeAttention.IsAvailable ? "it does here" : $"not here: {NativeAttention.Unavailable}") + "). libtorch's own bf16 path is " +
-            "batched matmuls with a softmax over chunks of heads; the \"of which\" rows are its parts, timed in both dtypes.");
+            "RoPE, then batched matmuls with a softmax over chunks of heads; the \"of which\" rows are its parts, timed in both dtypes.");
         foreach (string model in models)
         {
             var config = PeConfigs.Get($"PE-Spatial-{model}16-512");
@@ -86,10 +86,10 @@ public static class BackboneProfile
         {
             ("LayerNorm x2", () => { nn.functional.layer_norm(x, [c], lnWeight, biasC, 1e-5); return nn.functional.layer_norm(x, [c], lnWeight, biasC, 1e-5); }),
             ("qkv projection", () => nn.functional.linear(x, qkvWeight, bias3)),
-            ("RoPE on q and k (float32 inside)", () => Rope2D.Apply(qkv.narrow(2, 0, 2), rotation)),
-            ("attention as run (Auto)", () => MultiheadAttention.Attend(q, k, v)),
-            ("attention, libtorch only (SDPA fp32, matmuls bf16)",
-                () => MultiheadAttention.Attend(q, k, v, dtype == ScalarType.BFloat16 ? AttentionKernel.Matmul : AttentionKernel.Fused)),
+            ("RoPE + attention as run (Auto)", () => MultiheadAttention.SelfAttend(qkv, rotation)),
+            ("RoPE + attention, libtorch only (SDPA fp32, matmuls bf16)",
+                () => MultiheadAttention.SelfAttend(qkv, rotation, dtype == ScalarType.BFloat16 ? AttentionKernel.Matmul : AttentionKernel.Fused)),
+            ("- of which RoPE on q and k (float32 inside)", () => Rope2D.Apply(qkv.narrow(2, 0, 2), rotation)),
             ("- of which scores q kᵀ (bmm)", () => bmm(qs, kt)),
             ("- of which softmax (float32 inside)", () => ChunkedSoftmax(scores)),
             ("- of which weights x v (bmm)", () => bmm(probabilities, vs)),

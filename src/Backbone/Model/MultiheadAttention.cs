@@ -42,23 +42,28 @@ public sealed class MultiheadAttention : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1], d = _width / Heads;
         var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias).view(b, t, 3, Heads, d); // [B, T, 3C] -> [B, T, 3, H, D]
+        return out_proj.forward(SelfAttend(qkv, rotation, Kernel)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Self-attention of projected tokens, RoPE included: qkv [B, T, 3, H, D] -> [B, T, H*D]. The native kernel
+    /// rotates q and k itself while it reads them; the other kernels take them rotated by <see cref="Rope2D.Apply"/>.
+    /// </summary>
+    public static Tensor SelfAttend(Tensor qkv, Tensor? rotation, AttentionKernel kernel = AttentionKernel.Auto)
+    {
+        using var scope = NewDisposeScope();
         var q = qkv.select(2, 0).transpose(1, 2); // [B, T, H, D] -> [B, H, T, D]
         var k = qkv.select(2, 1).transpose(1, 2);
         var v = qkv.select(2, 2).transpose(1, 2);
-        Tensor attended;
-        if (UsesNative(Kernel, q, k, v))
-            attended = NativeAttention.Attend(q, k, v, rotation); // RoPE applied inside, on the fly
-        else
+        if (UsesNative(kernel, q, k, v))
+            return NativeAttention.Attend(q, k, v, rotation).MoveToOuterDisposeScope();
+        if (rotation is not null)
         {
-            if (rotation is not null)
-            {
-                var qk = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // [B, T, 2, H, D]
-                q = qk.select(2, 0).transpose(1, 2); // -> [B, H, T, D]
-                k = qk.select(2, 1).transpose(1, 2);
-            }
-            attended = Attend(q, k, v, Kernel);
+            var qk = Rope2D.Apply(qkv.narrow(2, 0, 2), rotation); // [B, T, 2, H, D]
+            q = qk.select(2, 0).transpose(1, 2); // -> [B, H, T, D]
+            k = qk.select(2, 1).transpose(1, 2);
         }
-        return out_proj.forward(attended).MoveToOuterDisposeScope();
+        return Attend(q, k, v, kernel).MoveToOuterDisposeScope();
     }
 
     private static bool UsesNative(AttentionKernel kernel, Tensor q, Tensor k, Tensor v) =>
