@@ -7,8 +7,8 @@ namespace PerceptionEncoder.Backbone.Model;
 /// <summary>
 /// The project's fused bfloat16 attention kernel (<c>src/Backbone/Native/pe_attention.cpp</c>, built by
 /// <c>build/TorchNatives.targets</c> into the output folder as <c>libpe_attention.so</c>). On CPUs with AVX512_BF16
-/// and no AMX it is about 1.5x faster than libtorch's bf16 attention, which spends a third of its time converting the
-/// score matrix to float32 and back for the softmax (bench/RESULTS.md).
+/// and no AMX, RoPE and attention take about half the time of libtorch's bf16 path, which spends a third of it
+/// converting the score matrix to float32 and back for the softmax (bench/RESULTS.md).
 /// It is used only where it applies: bfloat16 CPU tensors that need no gradient, a head size among <see cref="HeadSizes"/>, the
 /// library built and loaded, this CPU able to run it, and the library sharing libtorch's OpenMP runtime (two runtimes
 /// would each spin their threads on the same cores). <see cref="Unavailable"/> says which condition failed.
@@ -53,8 +53,8 @@ public static class NativeAttention
             throw new ArgumentException($"Attention shapes do not match: q [{string.Join(", ", q.shape)}], k [{string.Join(", ", k.shape)}], v [{string.Join(", ", v.shape)}].");
         if (rotation is not null && (nq != t || rotation.shape[0] != t || rotation.numel() != t * d / 2))
             throw new ArgumentException($"RoPE needs self-attention with one rotation per token: q has {nq} tokens, k {t}, the rotation [{string.Join(", ", rotation.shape)}].");
-        var cosines = rotation?.real.reshape(t, d / 2).contiguous(); // [T, D/2] float32
-        var sines = rotation?.imag.reshape(t, d / 2).contiguous();
+        var cosines = rotation?.real.reshape(t, d / 2).to(ScalarType.Float32).contiguous(); // [T, D/2]
+        var sines = rotation?.imag.reshape(t, d / 2).to(ScalarType.Float32).contiguous();
         q = RowsContiguous(q);
         k = RowsContiguous(k);
         v = RowsContiguous(v);

@@ -147,7 +147,8 @@ inline float SoftmaxRow(const float* s, long keys, bf16* p, long paddedKeys)
             const long at = j + 16 * h;
             const long left = keys - at;
             const __mmask16 valid = left >= 16 ? 0xFFFF : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
-            e[h] = _mm512_maskz_mov_ps(valid, ExpNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(valid, s + at), rowMax)));
+            e[h] =
+                _mm512_maskz_mov_ps(valid, ExpNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(valid, s + at), rowMax)));
             sum = _mm512_add_ps(sum, e[h]);
         }
         _mm512_storeu_si512(p + j, (__m512i)_mm512_cvtne2ps_pbh(e[1], e[0]));
@@ -197,8 +198,9 @@ void PackKeys(const bf16* k, long keys, long stride, int d, const float* cosines
 void PackValues(const bf16* v, long keys, long stride, int d, bf16* vp, long paddedKeys)
 {
     // 16 dims of rows 2j (low half) and 2j+1 (high half) -> [16 dims][2 keys].
-    alignas(64) static const std::uint16_t interleave[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
-                                                             8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    alignas(64) static const std::uint16_t interleave[32] = {0,  16, 1,  17, 2,  18, 3,  19, 4,  20, 5,
+                                                             21, 6,  22, 7,  23, 8,  24, 9,  25, 10, 26,
+                                                             11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
     const __m512i index = _mm512_load_si512(interleave);
     for (long t = 0; t < paddedKeys; t += 2)
     {
@@ -207,8 +209,9 @@ void PackValues(const bf16* v, long keys, long stride, int d, bf16* vp, long pad
         {
             const __m256i a = t < keys ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + t * stride + c))
                                        : _mm256_setzero_si256();
-            const __m256i b = t + 1 < keys ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + (t + 1) * stride + c))
-                                           : _mm256_setzero_si256();
+            const __m256i b = t + 1 < keys
+                                  ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + (t + 1) * stride + c))
+                                  : _mm256_setzero_si256();
             const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
             _mm512_storeu_si512(dst + 2 * c, _mm512_permutexvar_epi16(index, both));
         }
@@ -299,11 +302,14 @@ int Run(const Problem& pb, int threads)
                     const bf16* tile = kp + t * D;
                     long r = 0;
                     for (; r + ScoreRows <= rows; r += ScoreRows)
-                        ScoreTile<ScoreRows, kKeyTile / 16, D>(qRows + r, tile, scores + r * paddedKeys + t, paddedKeys, scale);
-                    for (; r < rows; ++r) ScoreTile<1, kKeyTile / 16, D>(qRows + r, tile, scores + r * paddedKeys + t, paddedKeys, scale);
+                        ScoreTile<ScoreRows, kKeyTile / 16, D>(qRows + r, tile, scores + r * paddedKeys + t, paddedKeys,
+                                                               scale);
+                    for (; r < rows; ++r)
+                        ScoreTile<1, kKeyTile / 16, D>(qRows + r, tile, scores + r * paddedKeys + t, paddedKeys, scale);
                 }
                 for (long r = 0; r < rows; ++r)
-                    inverseSums[r] = SoftmaxRow(scores + r * paddedKeys, pb.keys, probabilities + r * paddedKeys, paddedKeys);
+                    inverseSums[r] =
+                        SoftmaxRow(scores + r * paddedKeys, pb.keys, probabilities + r * paddedKeys, paddedKeys);
                 std::memset(sums, 0, sizeof(float) * rows * D);
                 for (long j = 0; j < pairs; j += kPairChunk)
                 {
@@ -327,34 +333,42 @@ int Run(const Problem& pb, int threads)
 
 extern "C"
 {
-// 1 when this CPU can run pe_attention_bf16 (AVX-512 F/BW and BF16).
-__attribute__((visibility("default"))) int pe_attention_supported()
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512bf16");
-}
-
-// Returns 0 on success, 1 for an unsupported head size (D must be 16, 32, 64, 96 or 128), 2 when memory ran out,
-// 3 for a rotation with queries != keys. cosines and sines (RoPE of q and k, [tokens][D/2] float32) may be null.
-__attribute__((visibility("default"))) int pe_attention_bf16(const bf16* q, const bf16* k, const bf16* v, bf16* out,
-                                                             std::int64_t batch, std::int64_t heads,
-                                                             std::int64_t queries, std::int64_t keys, std::int64_t dim,
-                                                             const std::int64_t* qStrides, const std::int64_t* kStrides,
-                                                             const std::int64_t* vStrides, const float* cosines,
-                                                             const float* sines, int threads)
-{
-    const Problem problem{q, k, v, out, batch, heads, queries, keys, qStrides, kStrides, vStrides, cosines, sines};
-    if (batch <= 0 || heads <= 0 || queries <= 0 || keys <= 0) return 0;
-    if ((cosines != nullptr || sines != nullptr) && (cosines == nullptr || sines == nullptr || queries != keys)) return 3;
-    switch (dim)
+    // 1 when this CPU can run pe_attention_bf16 (AVX-512 F/BW and BF16).
+    __attribute__((visibility("default"))) int pe_attention_supported()
     {
-        case 16: return Run<16>(problem, threads);
-        case 32: return Run<32>(problem, threads);
-        case 64: return Run<64>(problem, threads);
-        case 96: return Run<96>(problem, threads);
-        case 128: return Run<128>(problem, threads);
-        default: return 1;
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512bf16");
     }
-}
+
+    // Returns 0 on success, 1 for an unsupported head size (D must be 16, 32, 64, 96 or 128), 2 when memory ran out,
+    // 3 for a rotation with queries != keys. cosines and sines (RoPE of q and k, [tokens][D/2] float32) may be null.
+    __attribute__((visibility("default"))) int pe_attention_bf16(const bf16* q, const bf16* k, const bf16* v, bf16* out,
+                                                                 std::int64_t batch, std::int64_t heads,
+                                                                 std::int64_t queries, std::int64_t keys,
+                                                                 std::int64_t dim, const std::int64_t* qStrides,
+                                                                 const std::int64_t* kStrides,
+                                                                 const std::int64_t* vStrides, const float* cosines,
+                                                                 const float* sines, int threads)
+    {
+        const Problem problem{q, k, v, out, batch, heads, queries, keys, qStrides, kStrides, vStrides, cosines, sines};
+        if (batch <= 0 || heads <= 0 || queries <= 0 || keys <= 0) return 0;
+        if ((cosines != nullptr || sines != nullptr) && (cosines == nullptr || sines == nullptr || queries != keys))
+            return 3;
+        switch (dim)
+        {
+        case 16:
+            return Run<16>(problem, threads);
+        case 32:
+            return Run<32>(problem, threads);
+        case 64:
+            return Run<64>(problem, threads);
+        case 96:
+            return Run<96>(problem, threads);
+        case 128:
+            return Run<128>(problem, threads);
+        default:
+            return 1;
+        }
+    }
 }
