@@ -19,6 +19,20 @@ public static class BenchUtil
         return best;
     }
 
+    /// <summary>
+    /// Best time of at least <paramref name="minRepeats"/> runs after one warm-up, and of more when they are short:
+    /// as many as fill <paramref name="minSeconds"/> (at most <paramref name="maxRepeats"/>), so that a fast
+    /// configuration is not judged on three runs of a few milliseconds. Returns the best and the number of runs.
+    /// </summary>
+    public static (double Seconds, int Runs) BestSecondsFilling(Action action, int minRepeats, double minSeconds, int maxRepeats = 30)
+    {
+        var warmup = Stopwatch.StartNew();
+        action();
+        double first = warmup.Elapsed.TotalSeconds;
+        int runs = Math.Clamp((int)Math.Ceiling(minSeconds / Math.Max(first, 1e-3)), minRepeats, Math.Max(minRepeats, maxRepeats));
+        return (BestSeconds(action, runs, warmup: 0), runs);
+    }
+
     /// <summary>Peak resident memory of this process so far (VmHWM), in MiB.</summary>
     public static double PeakRssMiB()
     {
