@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using PerceptionEncoder.Backbone;
-using PerceptionEncoder.Backbone.Model;
 using PerceptionEncoder.Backbone.Checkpoints;
+using PerceptionEncoder.Backbone.Model;
 
 namespace PerceptionEncoder.Cli.Commands;
 
